@@ -1,0 +1,225 @@
+// What each `vcio-agent` command does, apart from parsing its command line (program.ts).
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Report } from '@vcio/shared';
+import { collectorsFor, createCollectors } from '../collectors/index.js';
+import { readMachineId as readMachineIdDefault } from '../collectors/machine-id/index.js';
+import type { AnyCollector } from '../collectors/types.js';
+import { DirectDelivery, type ReportDelivery } from '../delivery.js';
+import { enroll } from '../enroll.js';
+import { errorMessage, StateDirError, UsageError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { buildReport, NIL_AGENT_ID } from '../report-builder.js';
+import { DEFAULT_JITTER, runServiceLoop } from '../service-loop.js';
+import { loadCredentials, loadCredentialsIfEnrolled, type Credentials } from '../state.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, type TransportDeps } from '../transport.js';
+
+/** Everything a command touches outside itself; tests replace parts of it. */
+export interface CommandEnv {
+  logger: Logger;
+  stateDir: string;
+  platform: NodeJS.Platform;
+  stdout(text: string): Promise<void>;
+  readMachineId(): Promise<string>;
+  hostname(): string;
+  transport: Omit<TransportDeps, 'logger'>;
+  /**
+   * Aborted by SIGTERM/SIGINT. Only commands that can stop gracefully ask for it (the
+   * handlers are installed on the first call); the others keep Ctrl-C's default: exit now.
+   */
+  stopSignal(): AbortSignal;
+}
+
+export function defaultTransport(): Omit<TransportDeps, 'logger'> {
+  return {
+    fetch: (...args) => fetch(...args),
+    sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+    random: Math.random,
+    now: Date.now,
+  };
+}
+
+export const defaultCommandEnv = {
+  platform: process.platform,
+  readMachineId: () => readMachineIdDefault(),
+  hostname: () => os.hostname(),
+};
+
+/** The collectors named by --only (comma-separated), or all that run on this platform. */
+export function selectCollectors(
+  only: string | undefined,
+  platform: NodeJS.Platform,
+): AnyCollector[] {
+  const available = collectorsFor(platform, createCollectors());
+  if (only === undefined) return available;
+  const valid = createCollectors().map((c) => c.name);
+  const names = only
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  if (names.length === 0)
+    throw new UsageError(
+      `--only needs at least one collector name; valid collectors: ${valid.join(', ')}`,
+    );
+  for (const name of names) {
+    if (!valid.includes(name as AnyCollector['name'])) {
+      throw new UsageError(
+        `unknown collector '${name}' in --only; valid collectors: ${valid.join(', ')}`,
+      );
+    }
+    if (!available.some((c) => c.name === name))
+      throw new UsageError(`collector '${name}' does not run on ${platform}`);
+  }
+  return available.filter((c) => names.includes(c.name));
+}
+
+function policyWith(maxAttempts: number | undefined): RetryPolicy {
+  return { ...DEFAULT_RETRY_POLICY, maxAttempts: maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts };
+}
+
+// No stop signal goes to the collectors: a collection under way is allowed to finish (each
+// is bounded by its timeout) so that stopping never sends a report with made-up failures.
+async function report(
+  env: CommandEnv,
+  collectors: readonly AnyCollector[],
+  agentId: string,
+  machineId: string,
+): Promise<Report> {
+  return buildReport({
+    collectors,
+    agentId,
+    machineId,
+    hostname: env.hostname(),
+    logger: env.logger,
+  });
+}
+
+export async function collectCommand(
+  env: CommandEnv,
+  options: { only?: string; pretty?: boolean },
+): Promise<void> {
+  const collectors = selectCollectors(options.only, env.platform);
+  const machineId = await env.readMachineId();
+  let credentials: Credentials | null = null;
+  try {
+    credentials = await loadCredentialsIfEnrolled(env.stateDir);
+  } catch (err) {
+    // `collect` needs no credentials; a state directory this user cannot read (collect run
+    // without root) only means the report carries the nil agent id.
+    if (!(err instanceof StateDirError)) throw err;
+    env.logger.debug(
+      { err: errorMessage(err) },
+      'credentials not readable; using the nil agent id',
+    );
+  }
+  const built = await report(env, collectors, credentials?.agentId ?? NIL_AGENT_ID, machineId);
+  await env.stdout(`${JSON.stringify(built, null, options.pretty ? 2 : undefined)}\n`);
+}
+
+export async function enrollCommand(
+  env: CommandEnv,
+  options: {
+    url: string;
+    token: string;
+    insecureHttp?: boolean;
+    force?: boolean;
+    maxAttempts?: number;
+  },
+): Promise<void> {
+  const existing = await loadCredentialsIfEnrolled(env.stateDir).catch((err: unknown) => {
+    if (options.force) return null; // a damaged file is exactly what --force is for
+    throw err;
+  });
+  if (existing && !options.force) {
+    const sameCollector =
+      existing.collectorUrl.replace(/\/+$/, '') === options.url.replace(/\/+$/, '');
+    if (!sameCollector) {
+      throw new UsageError(
+        `already enrolled with ${existing.collectorUrl} as agent ${existing.agentId}; pass --force to enroll with ${options.url} instead`,
+      );
+    }
+    // Re-running an RMM install script must not mint a second agent for the same machine.
+    await env.stdout(
+      `already enrolled: agent ${existing.agentId}, tenant ${existing.tenant} (pass --force to enroll again)\n`,
+    );
+    return;
+  }
+  const machineId = await env.readMachineId();
+  const { credentials, file } = await enroll({
+    url: options.url,
+    token: options.token,
+    insecureHttp: options.insecureHttp === true,
+    machineId,
+    hostname: env.hostname(),
+    stateDir: env.stateDir,
+    policy: policyWith(options.maxAttempts),
+    deps: { ...env.transport, logger: env.logger },
+    logger: env.logger,
+  });
+  await env.stdout(
+    `enrolled: agent ${credentials.agentId}, tenant ${credentials.tenant}, credentials in ${file}\n`,
+  );
+}
+
+function deliveryFor(
+  env: CommandEnv,
+  credentials: Credentials,
+  maxAttempts: number | undefined,
+): ReportDelivery {
+  return new DirectDelivery(
+    credentials,
+    policyWith(maxAttempts),
+    { ...env.transport, logger: env.logger },
+    env.logger,
+  );
+}
+
+export async function onceCommand(
+  env: CommandEnv,
+  options: { maxAttempts?: number },
+): Promise<void> {
+  const credentials = await loadCredentials(env.stateDir);
+  const machineId = await env.readMachineId();
+  const built = await report(env, collectorsFor(env.platform), credentials.agentId, machineId);
+  await deliveryFor(env, credentials, options.maxAttempts).deliver(built, env.stopSignal());
+}
+
+export interface RunOptions {
+  performanceEvery?: number;
+  systemEvery?: number;
+  jitter?: number;
+  maxAttempts?: number;
+}
+
+export async function runCommand(env: CommandEnv, options: RunOptions): Promise<void> {
+  const stop = env.stopSignal();
+  const credentials = await loadCredentials(env.stateDir);
+  const machineId = await env.readMachineId();
+  // One set of collector instances for the whole run: the performance collector measures
+  // each interval from the counters it kept at the previous report.
+  const collectors = collectorsFor(env.platform);
+  const delivery = deliveryFor(env, credentials, options.maxAttempts);
+  env.logger.info(
+    {
+      agentId: credentials.agentId,
+      collector: credentials.collectorUrl,
+      collectors: collectors.map((c) => c.name),
+    },
+    'agent started',
+  );
+  const { ticks } = await runServiceLoop(
+    {
+      collectors,
+      intervals: { performance: options.performanceEvery, system: options.systemEvery },
+      jitter: options.jitter ?? DEFAULT_JITTER,
+      build: (due) => report(env, due, credentials.agentId, machineId),
+      delivery,
+      logger: env.logger,
+      random: env.transport.random,
+      now: () => performance.now(),
+      sleep: (ms, signal) => env.transport.sleep(ms, signal),
+    },
+    stop,
+  );
+  env.logger.info({ ticks }, 'agent stopped');
+}

@@ -1,0 +1,90 @@
+// startCollector: open the store, bootstrap on first start, listen, and run background
+// maintenance. main.ts and quickstart.ts both start the collector through here.
+import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { bootstrapIfEmpty, type BootstrapSecrets } from './bootstrap.js';
+import { isLoopback, type CollectorConfig } from './config.js';
+import { buildServer } from './server.js';
+import { openSqliteStore } from './store/sqlite/index.js';
+import type { Store } from './store/types.js';
+import { VERSION } from './version.js';
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+export interface RunningCollector {
+  app: FastifyInstance;
+  store: Store;
+  url: string;
+  bootstrap: BootstrapSecrets | null;
+  /** stop accepting, finish in-flight requests, close the database */
+  close(): Promise<void>;
+}
+
+export function createLogger(level: CollectorConfig['logLevel']): Logger {
+  return pino({
+    level,
+    base: { service: 'vcio-collector' },
+    // Defence in depth: no code path logs these, and if one ever did they stay out.
+    redact: ['req.headers.authorization', '*.secret', '*.token', '*.adminToken', '*.enrollToken'],
+  });
+}
+
+export async function startCollector(
+  config: CollectorConfig,
+  logger: Logger,
+): Promise<RunningCollector> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const store = openSqliteStore(config.dataDir, config.synchronous);
+  const bootstrap = await bootstrapIfEmpty(store, config.dataDir, logger);
+
+  const app = buildServer({ config, store, logger });
+  try {
+    await app.listen({ host: config.listen.host, port: config.listen.port });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.listen.port;
+  const scheme = config.tls ? 'https' : 'http';
+  const shownHost = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
+  const url = `${scheme}://${shownHost}:${port}`;
+  logger.info({ url, version: VERSION, dataDir: config.dataDir }, `vcio collector listening on ${url}`);
+  if (!config.tls && !isLoopback(config.listen.host)) {
+    logger.warn(
+      'listening beyond loopback without TLS: agent credentials would cross the network in clear; set --tls-cert and --tls-key, or put a TLS proxy in front',
+    );
+  }
+
+  const prune = async () => {
+    try {
+      const removed = await store.reports.prune(new Date(Date.now() - config.retentionDays * DAY));
+      if (removed > 0) logger.info({ removed, retentionDays: config.retentionDays }, 'retention: pruned old rows');
+    } catch (error) {
+      logger.warn({ err: error }, 'retention: prune failed; will retry next hour');
+    }
+  };
+  const firstPrune = setTimeout(prune, 60_000);
+  const hourlyPrune = setInterval(prune, HOUR);
+  firstPrune.unref();
+  hourlyPrune.unref();
+
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    store,
+    url,
+    bootstrap,
+    close() {
+      closing ??= (async () => {
+        clearTimeout(firstPrune);
+        clearInterval(hourlyPrune);
+        await app.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

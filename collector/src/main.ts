@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// vcio-collector: parse flags (each also a VCIO_* environment variable), start, and shut
+// down gracefully on SIGTERM/SIGINT.
+import { Command, Option } from 'commander';
+import { ConfigError, DEFAULTS, buildConfig, type RawOptions } from './config.js';
+import { createLogger, startCollector } from './collector.js';
+import { VERSION } from './version.js';
+
+export function collectorProgram(): Command {
+  const program = new Command('vcio-collector')
+    .description('vcio collector: stores what vcio agents send and serves the API')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError();
+
+  program
+    .command('serve', { isDefault: true })
+    .description('run the collector (the default command)')
+    .addOption(
+      new Option('--listen <host:port>', 'address to listen on; port 0 picks a free port')
+        .env('VCIO_LISTEN')
+        .default(DEFAULTS.listen),
+    )
+    .addOption(
+      new Option('--data-dir <dir>', 'SQLite database and bootstrap secrets')
+        .env('VCIO_DATA_DIR')
+        .default(DEFAULTS.dataDir),
+    )
+    .addOption(new Option('--tls-cert <file>', 'TLS certificate (PEM)').env('VCIO_TLS_CERT'))
+    .addOption(new Option('--tls-key <file>', 'TLS private key (PEM)').env('VCIO_TLS_KEY'))
+    .addOption(
+      new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+        .env('VCIO_LOG_LEVEL')
+        .default(DEFAULTS.logLevel),
+    )
+    .addOption(
+      new Option('--retention-days <days>', 'keep performance samples and report ids this long')
+        .env('VCIO_RETENTION_DAYS')
+        .default(String(DEFAULTS.retentionDays)),
+    )
+    .addOption(
+      new Option('--body-limit <size>', 'largest request body, after decompression (e.g. 4mb)')
+        .env('VCIO_BODY_LIMIT')
+        .default('4mb'),
+    )
+    .addOption(
+      new Option('--synchronous <mode>', 'SQLite durability: normal, or full to survive power loss')
+        .env('VCIO_SYNCHRONOUS')
+        .default(DEFAULTS.synchronous),
+    )
+    .action(async (options: RawOptions) => {
+      await serve(options);
+    });
+  return program;
+}
+
+async function serve(options: RawOptions): Promise<void> {
+  const config = buildConfig(options);
+  const logger = createLogger(config.logLevel);
+  const collector = await startCollector(config, logger);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    collector.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+/** One clear line for the errors a user can fix; a stack only for our own bugs. */
+export function describeStartupError(error: unknown): string {
+  if (error instanceof ConfigError) return error.message;
+  const e = error as NodeJS.ErrnoException;
+  if (e.code === 'EADDRINUSE') return `the address is already in use (${e.message}); choose another --listen`;
+  if (e.code === 'EACCES' || e.code === 'EPERM') return `permission denied: ${e.message}`;
+  if (e.code === 'ENOENT') return `file not found: ${e.message}`;
+  if (e.code === 'SQLITE_CANTOPEN') return `cannot open the database: ${e.message}; check --data-dir`;
+  if (e.code === 'SQLITE_NOTADB') return `the database file is not a vcio database: ${e.message}`;
+  if (e.name === 'SchemaTooNewError' || error instanceof Error) return e.message;
+  return String(error);
+}
+
+const invokedDirectly = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
+if (invokedDirectly || process.argv[1]?.endsWith('vcio-collector')) {
+  collectorProgram()
+    .parseAsync(process.argv)
+    .catch((error: unknown) => {
+      process.stderr.write(`vcio-collector: error: ${describeStartupError(error)}\n`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,75 @@
+// GET /api/v1/hosts, /hosts/:id, /hosts/:id/performance: what the fleet looks like.
+// A tenant-scoped token sees only its tenant; a host outside its scope is a 404, so a
+// token cannot probe which host ids exist elsewhere.
+import type { FastifyPluginAsync } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { tenantScope, type ApiPrincipal } from '../http/auth.js';
+import { HttpError } from '../http/errors.js';
+import type { HostDetail, Store } from '../store/types.js';
+
+const HostListQuery = Type.Object(
+  {
+    tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    offset: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+const HostParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+const HistoryQuery = Type.Object(
+  {
+    since: Type.Optional(Type.String({ format: 'date-time' })),
+    limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 1_440 }),
+  },
+  { additionalProperties: false },
+);
+
+export const hostRoutes =
+  (store: Store): FastifyPluginAsync =>
+  async (app) => {
+    async function visibleHost(principal: ApiPrincipal, id: string): Promise<HostDetail> {
+      const host = await store.hosts.getHost(id);
+      if (!host || (principal.tenantId !== null && host.tenantId !== principal.tenantId)) {
+        throw new HttpError(404, 'not_found', `no host ${id}`);
+      }
+      return host;
+    }
+
+    app.get<{ Querystring: Static<typeof HostListQuery> }>(
+      '/hosts',
+      { schema: { querystring: HostListQuery } },
+      async (request) => {
+        const { tenant, limit, offset } = request.query;
+        let tenantId: string | undefined;
+        if (tenant !== undefined) {
+          const found = await store.tenants.getTenant(tenant);
+          if (!found) throw new HttpError(404, 'not_found', `no tenant ${tenant}`);
+          tenantId = found.id;
+        }
+        const scope = tenantScope(request.principal!, tenantId);
+        const page = await store.hosts.listHosts({ tenantId: scope, limit, offset });
+        return { total: page.total, limit, offset, hosts: page.hosts };
+      },
+    );
+
+    app.get<{ Params: Static<typeof HostParams> }>(
+      '/hosts/:id',
+      { schema: { params: HostParams } },
+      async (request) => visibleHost(request.principal!, request.params.id),
+    );
+
+    app.get<{ Params: Static<typeof HostParams>; Querystring: Static<typeof HistoryQuery> }>(
+      '/hosts/:id/performance',
+      { schema: { params: HostParams, querystring: HistoryQuery } },
+      async (request) => {
+        const host = await visibleHost(request.principal!, request.params.id);
+        const since = request.query.since
+          ? new Date(request.query.since)
+          : new Date(Date.now() - 24 * 3600_000);
+        const samples = await store.hosts.performanceHistory(host.id, since, request.query.limit);
+        return { hostId: host.id, since, samples };
+      },
+    );
+  };

@@ -1,0 +1,60 @@
+// POST /api/v1/reports: the ingest path. Authenticated before the body is read, validated
+// against report v1, answered 202 only after the report is committed.
+import type { FastifyPluginAsync } from 'fastify';
+import { ErrorBody, Report, ReportAccepted } from '@vcio/shared';
+import { authenticateAgent } from '../http/auth.js';
+import { HttpError } from '../http/errors.js';
+import { splitSections } from '../ingest/sections.js';
+import type { AgentRecord, Store } from '../store/types.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    agent: AgentRecord | null;
+  }
+}
+
+export const reportRoutes =
+  (store: Store): FastifyPluginAsync =>
+  async (app) => {
+    app.decorateRequest('agent', null);
+    // onRequest runs before the body is read: a caller without credentials gets its 401
+    // without the collector parsing (or inflating) what it sent.
+    app.addHook('onRequest', async (request) => {
+      request.agent = await authenticateAgent(store, request);
+    });
+
+    app.post<{ Body: Report }>(
+      '/reports',
+      { schema: { body: Report, response: { 202: ReportAccepted, '4xx': ErrorBody } } },
+      async (request, reply) => {
+        const agent = request.agent!;
+        const report = request.body;
+        if (report.agent.id !== agent.id) {
+          throw new HttpError(
+            403,
+            'agent_mismatch',
+            `body/agent/id ${report.agent.id} is not the authenticated agent ${agent.id}`,
+          );
+        }
+        const { stored, ignored } = splitSections(report);
+        const outcome = await store.reports.ingest({
+          report,
+          agent,
+          receivedAt: new Date(),
+          sections: stored,
+        });
+        if (outcome.status === 'conflict') {
+          throw new HttpError(
+            409,
+            'report_id_conflict',
+            `report ${report.reportId} was already stored for another agent`,
+          );
+        }
+        return reply.code(202).send({
+          reportId: report.reportId,
+          duplicate: outcome.status === 'duplicate',
+          ignoredSections: ignored,
+        });
+      },
+    );
+  };

@@ -1,0 +1,142 @@
+// API tokens, enrollment tokens and agents: who may talk to the collector.
+// Only hashes of secrets are stored; see security/tokens.ts.
+import type {
+  AccessStore,
+  AgentRecord,
+  ApiTokenRecord,
+  EnrollmentTokenRecord,
+} from '../types.js';
+import type { SqliteDatabase } from './database.js';
+import { fromMillis, fromNullableMillis, toMillis, toNullableMillis } from './rows.js';
+
+interface ApiTokenRow {
+  id: string;
+  tenant_id: string | null;
+  role: 'admin' | 'read';
+  name: string;
+  secret_hash: Buffer;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+interface EnrollmentTokenRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  secret_hash: Buffer;
+  created_at: number;
+  expires_at: number | null;
+  max_uses: number | null;
+  uses: number;
+  revoked_at: number | null;
+}
+
+interface AgentRow {
+  id: string;
+  tenant_id: string;
+  secret_hash: Buffer;
+  enrollment_token_id: string;
+  machine_id: string;
+  hostname: string;
+  version: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export function sqliteAccessStore(db: SqliteDatabase): AccessStore {
+  const insertApiToken = db.prepare(`
+    INSERT INTO api_tokens (id, tenant_id, role, name, secret_hash, created_at, revoked_at)
+    VALUES (@id, @tenantId, @role, @name, @secretHash, @createdAt, @revokedAt)`);
+  const apiTokenById = db.prepare('SELECT * FROM api_tokens WHERE id = ?');
+  const insertEnrollmentToken = db.prepare(`
+    INSERT INTO enrollment_tokens
+      (id, tenant_id, name, secret_hash, created_at, expires_at, max_uses, uses, revoked_at)
+    VALUES
+      (@id, @tenantId, @name, @secretHash, @createdAt, @expiresAt, @maxUses, @uses, @revokedAt)`);
+  const enrollmentTokenById = db.prepare('SELECT * FROM enrollment_tokens WHERE id = ?');
+  // The use counter only moves while the token has uses left: the check and the
+  // increment are one statement, so concurrent enrollments cannot overrun max_uses.
+  const useEnrollmentToken = db.prepare(`
+    UPDATE enrollment_tokens SET uses = uses + 1
+    WHERE id = ? AND (max_uses IS NULL OR uses < max_uses)`);
+  const insertAgent = db.prepare(`
+    INSERT INTO agents (id, tenant_id, secret_hash, enrollment_token_id, machine_id, hostname,
+                        version, created_at, revoked_at)
+    VALUES (@id, @tenantId, @secretHash, @enrollmentTokenId, @machineId, @hostname,
+            @version, @createdAt, @revokedAt)`);
+  const agentById = db.prepare('SELECT * FROM agents WHERE id = ?');
+
+  const enroll = db.transaction((tokenId: string, agent: AgentRecord) => {
+    if (useEnrollmentToken.run(tokenId).changes === 0) return 'exhausted' as const;
+    insertAgent.run({
+      ...agent,
+      createdAt: toMillis(agent.createdAt),
+      revokedAt: toNullableMillis(agent.revokedAt),
+    });
+    return 'enrolled' as const;
+  });
+
+  return {
+    async insertApiToken(t) {
+      insertApiToken.run({
+        ...t,
+        createdAt: toMillis(t.createdAt),
+        revokedAt: toNullableMillis(t.revokedAt),
+      });
+    },
+    async findApiToken(id): Promise<ApiTokenRecord | null> {
+      const r = apiTokenById.get(id) as ApiTokenRow | undefined;
+      if (!r) return null;
+      return {
+        id: r.id,
+        tenantId: r.tenant_id,
+        role: r.role,
+        name: r.name,
+        secretHash: r.secret_hash,
+        createdAt: fromMillis(r.created_at),
+        revokedAt: fromNullableMillis(r.revoked_at),
+      };
+    },
+    async insertEnrollmentToken(t) {
+      insertEnrollmentToken.run({
+        ...t,
+        createdAt: toMillis(t.createdAt),
+        expiresAt: toNullableMillis(t.expiresAt),
+        revokedAt: toNullableMillis(t.revokedAt),
+      });
+    },
+    async findEnrollmentToken(id): Promise<EnrollmentTokenRecord | null> {
+      const r = enrollmentTokenById.get(id) as EnrollmentTokenRow | undefined;
+      if (!r) return null;
+      return {
+        id: r.id,
+        tenantId: r.tenant_id,
+        name: r.name,
+        secretHash: r.secret_hash,
+        createdAt: fromMillis(r.created_at),
+        expiresAt: fromNullableMillis(r.expires_at),
+        maxUses: r.max_uses,
+        uses: r.uses,
+        revokedAt: fromNullableMillis(r.revoked_at),
+      };
+    },
+    async enrollAgent(tokenId, agent) {
+      return enroll(tokenId, agent);
+    },
+    async findAgent(id): Promise<AgentRecord | null> {
+      const r = agentById.get(id) as AgentRow | undefined;
+      if (!r) return null;
+      return {
+        id: r.id,
+        tenantId: r.tenant_id,
+        secretHash: r.secret_hash,
+        enrollmentTokenId: r.enrollment_token_id,
+        machineId: r.machine_id,
+        hostname: r.hostname,
+        version: r.version,
+        createdAt: fromMillis(r.created_at),
+        revokedAt: fromNullableMillis(r.revoked_at),
+      };
+    },
+  };
+}

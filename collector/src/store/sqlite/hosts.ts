@@ -1,0 +1,117 @@
+import type { SectionName } from '@vcio/shared';
+import type {
+  HostDetail,
+  HostStore,
+  HostSummary,
+  PerformanceSampleRow,
+} from '../types.js';
+import type { SqliteDatabase } from './database.js';
+import { fromMillis, toMillis } from './rows.js';
+
+interface HostRow {
+  id: string;
+  tenant_id: string;
+  tenant_slug: string;
+  machine_id: string;
+  hostname: string;
+  agent_id: string;
+  agent_version: string;
+  os_platform: string | null;
+  os_distro: string | null;
+  os_release: string | null;
+  first_seen: number;
+  last_seen: number;
+  last_report_at: number;
+}
+
+interface SampleRow {
+  collected_at: number;
+  cpu_utilisation: number | null;
+  load1: number | null;
+  memory_total_bytes: number;
+  memory_used_bytes: number;
+  memory_available_bytes: number;
+  swap_used_bytes: number | null;
+  process_count: number | null;
+  detail: string;
+}
+
+const HOST_COLUMNS = `h.*, t.slug AS tenant_slug`;
+
+const toSummary = (r: HostRow): HostSummary => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  tenantSlug: r.tenant_slug,
+  machineId: r.machine_id,
+  hostname: r.hostname,
+  agentId: r.agent_id,
+  agentVersion: r.agent_version,
+  os: { platform: r.os_platform, distro: r.os_distro, release: r.os_release },
+  firstSeen: fromMillis(r.first_seen),
+  lastSeen: fromMillis(r.last_seen),
+  lastReportAt: fromMillis(r.last_report_at),
+});
+
+const toSample = (r: SampleRow): PerformanceSampleRow => ({
+  collectedAt: fromMillis(r.collected_at),
+  cpuUtilisation: r.cpu_utilisation,
+  load1: r.load1,
+  memoryTotalBytes: r.memory_total_bytes,
+  memoryUsedBytes: r.memory_used_bytes,
+  memoryAvailableBytes: r.memory_available_bytes,
+  swapUsedBytes: r.swap_used_bytes,
+  processCount: r.process_count,
+  detail: JSON.parse(r.detail) as PerformanceSampleRow['detail'],
+});
+
+export function sqliteHostStore(db: SqliteDatabase): HostStore {
+  const listAll = db.prepare(`
+    SELECT ${HOST_COLUMNS} FROM hosts h JOIN tenants t ON t.id = h.tenant_id
+    ORDER BY t.slug, h.hostname, h.id LIMIT ? OFFSET ?`);
+  const countAll = db.prepare('SELECT count(*) AS n FROM hosts');
+  const listTenant = db.prepare(`
+    SELECT ${HOST_COLUMNS} FROM hosts h JOIN tenants t ON t.id = h.tenant_id
+    WHERE h.tenant_id = ? ORDER BY h.hostname, h.id LIMIT ? OFFSET ?`);
+  const countTenant = db.prepare('SELECT count(*) AS n FROM hosts WHERE tenant_id = ?');
+  const byId = db.prepare(
+    `SELECT ${HOST_COLUMNS} FROM hosts h JOIN tenants t ON t.id = h.tenant_id WHERE h.id = ?`,
+  );
+  const sections = db.prepare(
+    'SELECT section, collected_at, data FROM host_sections WHERE host_id = ?',
+  );
+  const history = db.prepare(`
+    SELECT * FROM performance_samples WHERE host_id = ? AND collected_at >= ?
+    ORDER BY collected_at DESC LIMIT ?`);
+
+  return {
+    async listHosts({ tenantId, limit, offset }) {
+      if (tenantId === undefined) {
+        return {
+          hosts: (listAll.all(limit, offset) as HostRow[]).map(toSummary),
+          total: (countAll.get() as { n: number }).n,
+        };
+      }
+      return {
+        hosts: (listTenant.all(tenantId, limit, offset) as HostRow[]).map(toSummary),
+        total: (countTenant.get(tenantId) as { n: number }).n,
+      };
+    },
+    async getHost(id): Promise<HostDetail | null> {
+      const row = byId.get(id) as HostRow | undefined;
+      if (!row) return null;
+      const detail: HostDetail = { ...toSummary(row), sections: {}, latestPerformance: null };
+      for (const s of sections.all(id) as { section: string; collected_at: number; data: string }[]) {
+        detail.sections[s.section as SectionName] = {
+          collectedAt: fromMillis(s.collected_at),
+          data: JSON.parse(s.data) as unknown,
+        };
+      }
+      const latest = history.get(id, 0, 1) as SampleRow | undefined;
+      detail.latestPerformance = latest ? toSample(latest) : null;
+      return detail;
+    },
+    async performanceHistory(hostId, since, limit) {
+      return (history.all(hostId, toMillis(since), limit) as SampleRow[]).map(toSample);
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// The HTTP exchanges between agent and collector besides the report itself.
+import { Type, type Static } from '@sinclair/typebox';
+
+export const API_PREFIX = '/api/v1';
+
+export const EnrollRequest = Type.Object(
+  {
+    token: Type.String({ minLength: 1, maxLength: 512 }),
+    machineId: Type.String({ minLength: 1, maxLength: 128 }),
+    hostname: Type.String({ minLength: 1, maxLength: 255 }),
+    agentVersion: Type.String({ minLength: 1, maxLength: 64 }),
+  },
+  { additionalProperties: false },
+);
+export type EnrollRequest = Static<typeof EnrollRequest>;
+
+export const EnrollResponse = Type.Object({
+  agentId: Type.String({ format: 'uuid' }),
+  /** shown once; the collector keeps only its hash */
+  secret: Type.String(),
+  tenant: Type.String(),
+});
+export type EnrollResponse = Static<typeof EnrollResponse>;
+
+export const ReportAccepted = Type.Object({
+  reportId: Type.String(),
+  /** true when this report id was already stored: the retry was harmless */
+  duplicate: Type.Boolean(),
+  /** sections this collector does not know (from a newer agent) and did not store */
+  ignoredSections: Type.Array(Type.String()),
+});
+export type ReportAccepted = Static<typeof ReportAccepted>;
+
+export const ErrorBody = Type.Object({
+  error: Type.String(),
+  message: Type.String(),
+});
+export type ErrorBody = Static<typeof ErrorBody>;
+
+/**
+ * Agent credentials travel as `Authorization: Bearer <agentId>.<secret>`. The id lets the
+ * collector find the stored hash; the secret is then compared in constant time.
+ */
+export function agentAuthorization(agentId: string, secret: string): string {
+  return `Bearer ${agentId}.${secret}`;
+}
