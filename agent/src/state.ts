@@ -56,10 +56,11 @@ function stateDirError(action: string, target: string, err: unknown): StateDirEr
 
 export async function ensureStateDir(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    // mkdir leaves an existing directory's mode alone, and the umask may have widened a new
-    // one: set it explicitly.
-    if (process.platform !== 'win32') await chmod(dir, 0o700);
+    const created = await mkdir(dir, { recursive: true, mode: 0o700 });
+    // The umask may have narrowed the mode given to mkdir: set it explicitly, but only on a
+    // directory made here. An existing one may be shared (--state-dir /tmp) and keeps its
+    // mode; the credentials file inside is 0600 either way.
+    if (created !== undefined && process.platform !== 'win32') await chmod(dir, 0o700);
   } catch (err) {
     throw stateDirError('create state directory', dir, err);
   }

@@ -58,17 +58,29 @@ t.test(
 );
 
 t.test(
-  'an existing, too open directory is tightened; rewriting replaces the file whole',
+  'an existing directory keeps its mode (it may be shared); the file is 0600 and replaced whole',
   { skip: process.platform === 'win32' && 'POSIX modes' },
   async (t) => {
     const dir = t.testdir();
     await chmod(dir, 0o755);
     await saveCredentials(dir, credentials);
-    t.equal(await mode(dir), 0o700);
+    t.equal(await mode(dir), 0o755, 'not chmod-ed: --state-dir /tmp must not lock up /tmp');
     await saveCredentials(dir, { ...credentials, tenant: 'other', insecureHttp: true });
     t.same(await loadCredentials(dir), { ...credentials, tenant: 'other', insecureHttp: true });
     t.same(await readdir(dir), [CREDENTIALS_FILE]);
     t.equal(await mode(path.join(dir, CREDENTIALS_FILE)), 0o600);
+  },
+);
+
+t.test(
+  'a new directory is 0700 whatever the umask',
+  { skip: process.platform === 'win32' && 'POSIX modes' },
+  async (t) => {
+    const old = process.umask(0o000);
+    t.teardown(() => void process.umask(old));
+    const dir = path.join(t.testdir(), 'made-here');
+    await ensureStateDir(dir);
+    t.equal(await mode(dir), 0o700);
   },
 );
 

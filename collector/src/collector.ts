@@ -49,9 +49,14 @@ export async function startCollector(
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.listen.port;
   const scheme = config.tls ? 'https' : 'http';
-  const shownHost = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
+  const shownHost = config.listen.host.includes(':')
+    ? `[${config.listen.host}]`
+    : config.listen.host;
   const url = `${scheme}://${shownHost}:${port}`;
-  logger.info({ url, version: VERSION, dataDir: config.dataDir }, `vcio collector listening on ${url}`);
+  logger.info(
+    { url, version: VERSION, dataDir: config.dataDir },
+    `vcio collector listening on ${url}`,
+  );
   if (!config.tls && !isLoopback(config.listen.host)) {
     logger.warn(
       'listening beyond loopback without TLS: agent credentials would cross the network in clear; set --tls-cert and --tls-key, or put a TLS proxy in front',
@@ -61,7 +66,8 @@ export async function startCollector(
   const prune = async () => {
     try {
       const removed = await store.reports.prune(new Date(Date.now() - config.retentionDays * DAY));
-      if (removed > 0) logger.info({ removed, retentionDays: config.retentionDays }, 'retention: pruned old rows');
+      if (removed > 0)
+        logger.info({ removed, retentionDays: config.retentionDays }, 'retention: pruned old rows');
     } catch (error) {
       logger.warn({ err: error }, 'retention: prune failed; will retry next hour');
     }

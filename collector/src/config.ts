@@ -30,13 +30,19 @@ export function parseListen(text: string): { host: string; port: number } {
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
   const port = match ? Number(match[3]) : NaN;
   if (!match || port > 65_535) {
-    throw new ConfigError(`--listen '${text}' is not HOST:PORT (e.g. 127.0.0.1:8080, [::1]:8080, :8080)`);
+    throw new ConfigError(
+      `--listen '${text}' is not HOST:PORT (e.g. 127.0.0.1:8080, [::1]:8080, :8080)`,
+    );
   }
   const host = match[1] ?? (match[2] === '' ? '0.0.0.0' : match[2]!);
   return { host, port };
 }
 
-export function parsePositiveInteger(name: string, text: string, max = Number.MAX_SAFE_INTEGER): number {
+export function parsePositiveInteger(
+  name: string,
+  text: string,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || n < 1 || n > max) {
     throw new ConfigError(`${name} '${text}' must be a whole number from 1 to ${max}`);

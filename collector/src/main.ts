@@ -2,11 +2,12 @@
 // vcio-collector: parse flags (each also a VCIO_* environment variable), start, and shut
 // down gracefully on SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
-import { ConfigError, DEFAULTS, buildConfig, type RawOptions } from './config.js';
+import { DEFAULTS, buildConfig, type RawOptions } from './config.js';
 import { createLogger, startCollector } from './collector.js';
+import { describeStartupError } from './startup-errors.js';
 import { VERSION } from './version.js';
 
-export function collectorProgram(): Command {
+function collectorProgram(): Command {
   const program = new Command('vcio-collector')
     .description('vcio collector: stores what vcio agents send and serves the API')
     .version(VERSION, '-V, --version')
@@ -81,25 +82,9 @@ async function serve(options: RawOptions): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-/** One clear line for the errors a user can fix; a stack only for our own bugs. */
-export function describeStartupError(error: unknown): string {
-  if (error instanceof ConfigError) return error.message;
-  const e = error as NodeJS.ErrnoException;
-  if (e.code === 'EADDRINUSE') return `the address is already in use (${e.message}); choose another --listen`;
-  if (e.code === 'EACCES' || e.code === 'EPERM') return `permission denied: ${e.message}`;
-  if (e.code === 'ENOENT') return `file not found: ${e.message}`;
-  if (e.code === 'SQLITE_CANTOPEN') return `cannot open the database: ${e.message}; check --data-dir`;
-  if (e.code === 'SQLITE_NOTADB') return `the database file is not a vcio database: ${e.message}`;
-  if (e.name === 'SchemaTooNewError' || error instanceof Error) return e.message;
-  return String(error);
-}
-
-const invokedDirectly = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
-if (invokedDirectly || process.argv[1]?.endsWith('vcio-collector')) {
-  collectorProgram()
-    .parseAsync(process.argv)
-    .catch((error: unknown) => {
-      process.stderr.write(`vcio-collector: error: ${describeStartupError(error)}\n`);
-      process.exit(1);
-    });
-}
+collectorProgram()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    process.stderr.write(`vcio-collector: error: ${describeStartupError(error)}\n`);
+    process.exit(1);
+  });

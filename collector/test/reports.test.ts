@@ -6,14 +6,22 @@ import { testCollector } from './helpers.js';
 const post = (authorization: string | undefined, payload: unknown, headers = {}) => ({
   method: 'POST' as const,
   url: '/api/v1/reports',
-  headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}), ...headers },
+  headers: {
+    'content-type': 'application/json',
+    ...(authorization ? { authorization } : {}),
+    ...headers,
+  },
   payload: payload as string,
 });
 
 t.test('a valid report is stored once and shows up in the API', async (t) => {
   const c = await testCollector(t);
   const agent = await c.enroll('m-1');
-  const report = sampleReport({ agentId: agent.agentId, machineId: 'm-1', sections: ['system', 'performance'] });
+  const report = sampleReport({
+    agentId: agent.agentId,
+    machineId: 'm-1',
+    sections: ['system', 'performance'],
+  });
 
   const first = await c.app.inject(post(agent.authorization, report));
   t.equal(first.statusCode, 202, first.body);
@@ -22,7 +30,9 @@ t.test('a valid report is stored once and shows up in the API', async (t) => {
   const again = await c.app.inject(post(agent.authorization, report));
   t.equal(again.statusCode, 202);
   t.equal(again.json().duplicate, true, 'a retried report is acknowledged as a duplicate');
-  const count = c.store.db.prepare('SELECT count(*) AS n FROM performance_samples').get() as { n: number };
+  const count = c.store.db.prepare('SELECT count(*) AS n FROM performance_samples').get() as {
+    n: number;
+  };
   t.equal(count.n, 1, 'the duplicate stored nothing');
 
   const list = await c.app.inject({ url: '/api/v1/hosts', headers: c.admin });
@@ -39,7 +49,10 @@ t.test('a valid report is stored once and shows up in the API', async (t) => {
   t.equal(host.sections.system.data.memory.totalBytes, report.sections.system!.memory.totalBytes);
   t.equal(host.latestPerformance.memoryUsedBytes, report.sections.performance!.memory.usedBytes);
 
-  const perf = await c.app.inject({ url: `/api/v1/hosts/${hosts[0].id}/performance`, headers: c.admin });
+  const perf = await c.app.inject({
+    url: `/api/v1/hosts/${hosts[0].id}/performance`,
+    headers: c.admin,
+  });
   t.equal(perf.json().samples.length, 1);
 });
 
@@ -87,7 +100,12 @@ t.test('bad input is a 4xx with a JSON error that says what and where', async (t
     ],
     ['unknown top-level field', { ...good, extra: 1 }, 400, 'invalid_request', /additional/],
     ['not JSON', '{"schema":', 400, 'invalid_json'],
-    ['too large', { ...good, errors: [{ collector: 'x', message: 'y'.repeat(20_000) }] }, 413, 'payload_too_large'],
+    [
+      'too large',
+      { ...good, errors: [{ collector: 'x', message: 'y'.repeat(20_000) }] },
+      413,
+      'payload_too_large',
+    ],
   ];
   for (const [name, payload, status, code, message] of cases) {
     const res = await c.app.inject(
@@ -120,7 +138,9 @@ t.test('credentials: none, wrong, or another agent’s report', async (t) => {
   t.equal(wrong.statusCode, 401);
   t.equal(wrong.json().error, 'invalid_credentials');
 
-  const unknown = await c.app.inject(post(`Bearer 00000000-0000-4000-8000-000000000000.abc`, report));
+  const unknown = await c.app.inject(
+    post(`Bearer 00000000-0000-4000-8000-000000000000.abc`, report),
+  );
   t.equal(unknown.statusCode, 401);
 
   const apiTokenAsAgent = await c.app.inject(post(`Bearer ${c.secrets.adminToken}`, report));
@@ -165,7 +185,9 @@ t.test('an older report never overwrites a newer section', async (t) => {
   t.equal((await c.app.inject(post(agent.authorization, newer))).statusCode, 202);
   t.equal((await c.app.inject(post(agent.authorization, older))).statusCode, 202);
   const { hosts } = (await c.app.inject({ url: '/api/v1/hosts', headers: c.admin })).json();
-  const host = (await c.app.inject({ url: `/api/v1/hosts/${hosts[0].id}`, headers: c.admin })).json();
+  const host = (
+    await c.app.inject({ url: `/api/v1/hosts/${hosts[0].id}`, headers: c.admin })
+  ).json();
   t.equal(host.sections.performance.collectedAt, '2026-11-02T00:00:00.000Z');
   t.equal(host.latestPerformance.memoryUsedBytes, newer.sections.performance!.memory.usedBytes);
 });
@@ -176,7 +198,12 @@ t.test('many concurrent reports are all committed (group commit)', async (t) => 
   const results = await Promise.all(
     Array.from({ length: 600 }, (_, i) => {
       const a = agents[i % agents.length]!;
-      return c.app.inject(post(a.authorization, sampleReport({ agentId: a.agentId, machineId: `m-${i % 20}`, seed: i })));
+      return c.app.inject(
+        post(
+          a.authorization,
+          sampleReport({ agentId: a.agentId, machineId: `m-${i % 20}`, seed: i }),
+        ),
+      );
     }),
   );
   t.same(
@@ -194,11 +221,15 @@ t.test('a database that cannot take writes answers 503 with Retry-After', async 
   const c = await testCollector(t);
   const agent = await c.enroll();
   c.store.db.pragma('query_only = ON');
-  const res = await c.app.inject(post(agent.authorization, sampleReport({ agentId: agent.agentId })));
+  const res = await c.app.inject(
+    post(agent.authorization, sampleReport({ agentId: agent.agentId })),
+  );
   t.equal(res.statusCode, 503, res.body);
   t.equal(res.json().error, 'storage_unavailable');
   t.equal(res.headers['retry-after'], '30');
   c.store.db.pragma('query_only = OFF');
-  const after = await c.app.inject(post(agent.authorization, sampleReport({ agentId: agent.agentId })));
+  const after = await c.app.inject(
+    post(agent.authorization, sampleReport({ agentId: agent.agentId })),
+  );
   t.equal(after.statusCode, 202, 'recovers once writes work again');
 });

@@ -116,6 +116,18 @@ export async function collectCommand(
   await env.stdout(`${JSON.stringify(built, null, options.pretty ? 2 : undefined)}\n`);
 }
 
+/** Compares collector URLs as the agent stores them: parsed, without a trailing slash. */
+function sameUrl(a: string, b: string): boolean {
+  const normal = (u: string): string => {
+    try {
+      return new URL(u).toString().replace(/\/+$/, '');
+    } catch {
+      return u;
+    }
+  };
+  return normal(a) === normal(b);
+}
+
 export async function enrollCommand(
   env: CommandEnv,
   options: {
@@ -131,8 +143,7 @@ export async function enrollCommand(
     throw err;
   });
   if (existing && !options.force) {
-    const sameCollector =
-      existing.collectorUrl.replace(/\/+$/, '') === options.url.replace(/\/+$/, '');
+    const sameCollector = sameUrl(existing.collectorUrl, options.url);
     if (!sameCollector) {
       throw new UsageError(
         `already enrolled with ${existing.collectorUrl} as agent ${existing.agentId}; pass --force to enroll with ${options.url} instead`,

@@ -19,16 +19,24 @@ export interface ApiPrincipal {
 }
 
 const unauthenticated = (what: string) =>
-  new HttpError(401, 'unauthenticated', `${what} required: send 'Authorization: Bearer <id>.<secret>'`, {
-    'www-authenticate': 'Bearer realm="vcio"',
-  });
+  new HttpError(
+    401,
+    'unauthenticated',
+    `${what} required: send 'Authorization: Bearer <id>.<secret>'`,
+    {
+      'www-authenticate': 'Bearer realm="vcio"',
+    },
+  );
 
 const invalid = (what: string) =>
   new HttpError(401, 'invalid_credentials', `the ${what} is unknown, revoked or wrong`, {
     'www-authenticate': 'Bearer realm="vcio", error="invalid_token"',
   });
 
-export async function authenticateAgent(store: Store, request: FastifyRequest): Promise<AgentRecord> {
+export async function authenticateAgent(
+  store: Store,
+  request: FastifyRequest,
+): Promise<AgentRecord> {
   const presented = bearerCredential(request.headers.authorization);
   if (!presented) throw unauthenticated('agent credentials');
   const agent = await store.access.findAgent(presented.id);
@@ -37,7 +45,10 @@ export async function authenticateAgent(store: Store, request: FastifyRequest): 
   return agent;
 }
 
-export async function authenticateApi(store: Store, request: FastifyRequest): Promise<ApiPrincipal> {
+export async function authenticateApi(
+  store: Store,
+  request: FastifyRequest,
+): Promise<ApiPrincipal> {
   const presented = bearerCredential(request.headers.authorization);
   if (!presented) throw unauthenticated('an API token');
   const token = await store.access.findApiToken(presented.id);

@@ -41,7 +41,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply
         .code(503)
         .header('retry-after', String(STORAGE_RETRY_AFTER_SECONDS))
-        .send({ error: 'storage_unavailable', message: 'the collector cannot store data right now; retry later' });
+        .send({
+          error: 'storage_unavailable',
+          message: 'the collector cannot store data right now; retry later',
+        });
     }
     if (error.validation) {
       return reply.code(400).send({

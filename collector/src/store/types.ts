@@ -159,7 +159,10 @@ export interface Store {
  * 503 so agents keep their reports and retry later.
  */
 export class StoreUnavailableError extends Error {
-  constructor(readonly reason: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
     super(`storage unavailable: ${reason}`, options);
   }
 }

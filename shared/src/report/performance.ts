@@ -10,9 +10,7 @@ export const PerformanceSection = Type.Object({
     utilisation: Unknown(Ratio),
   }),
   /** 1/5/15-minute load averages; null where the OS has none (Windows) */
-  load: Unknown(
-    Type.Object({ one: NonNegative, five: NonNegative, fifteen: NonNegative }),
-  ),
+  load: Unknown(Type.Object({ one: NonNegative, five: NonNegative, fifteen: NonNegative })),
   memory: Type.Object({
     totalBytes: Bytes,
     /** total minus available: what programs hold, not counting reclaimable cache */

@@ -1,11 +1,6 @@
 // API tokens, enrollment tokens and agents: who may talk to the collector.
 // Only hashes of secrets are stored; see security/tokens.ts.
-import type {
-  AccessStore,
-  AgentRecord,
-  ApiTokenRecord,
-  EnrollmentTokenRecord,
-} from '../types.js';
+import type { AccessStore, AgentRecord, ApiTokenRecord, EnrollmentTokenRecord } from '../types.js';
 import type { SqliteDatabase } from './database.js';
 import { fromMillis, fromNullableMillis, toMillis, toNullableMillis } from './rows.js';
 

@@ -1,10 +1,5 @@
 import type { SectionName } from '@vcio/shared';
-import type {
-  HostDetail,
-  HostStore,
-  HostSummary,
-  PerformanceSampleRow,
-} from '../types.js';
+import type { HostDetail, HostStore, HostSummary, PerformanceSampleRow } from '../types.js';
 import type { SqliteDatabase } from './database.js';
 import { fromMillis, toMillis } from './rows.js';
 
@@ -100,7 +95,11 @@ export function sqliteHostStore(db: SqliteDatabase): HostStore {
       const row = byId.get(id) as HostRow | undefined;
       if (!row) return null;
       const detail: HostDetail = { ...toSummary(row), sections: {}, latestPerformance: null };
-      for (const s of sections.all(id) as { section: string; collected_at: number; data: string }[]) {
+      for (const s of sections.all(id) as {
+        section: string;
+        collected_at: number;
+        data: string;
+      }[]) {
         detail.sections[s.section as SectionName] = {
           collectedAt: fromMillis(s.collected_at),
           data: JSON.parse(s.data) as unknown,

@@ -128,7 +128,8 @@ export function sqliteReportStore(db: SqliteDatabase): ReportStore & { flush(): 
         outcomes.push({ ok: ingestOne(p.input) });
       } catch (error) {
         if (error instanceof AlreadyStored) outcomes.push({ ok: error.outcome });
-        else if (isStorageFailure(error)) throw error; // the whole batch fails, see flush()
+        else if (isStorageFailure(error))
+          throw error; // the whole batch fails, see flush()
         else outcomes.push({ error });
       }
     }

@@ -1,0 +1,107 @@
+// The first end-to-end path: the real collector process, the real agent process
+// enrolling and reporting this machine, and what a user then sees through the API.
+import t from 'tap';
+import { readFileSync, rmSync } from 'node:fs';
+import { hostname, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { agentAuthorization } from '@vcio/shared';
+import { sampleReport } from '@vcio/shared/testing';
+import { runAgent, startCollectorProcess, tempDir } from '../lib/processes.js';
+
+// Tests read the API's JSON loosely: the assertions are the type check.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (res: Response): Promise<any> => res.json();
+
+t.test('agent enrolls, reports this machine, and the API shows it', async (t) => {
+  const collector = await startCollectorProcess(['--body-limit', '64kb']);
+  const stateDir = tempDir('agent');
+  t.teardown(async () => {
+    await collector.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+  const admin = { authorization: `Bearer ${collector.bootstrap.adminToken}` };
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${collector.url}/api/v1${path}`, { ...init, headers: { ...admin, ...init.headers } });
+
+  const enroll = await runAgent([
+    'enroll',
+    '--state-dir',
+    stateDir,
+    '--url',
+    collector.url,
+    '--token',
+    collector.bootstrap.enrollToken,
+  ]);
+  t.equal(enroll.code, 0, `enroll: ${enroll.stderr}`);
+  t.notMatch(enroll.stderr + enroll.stdout, collector.bootstrap.enrollToken.split('.')[1]!, 'the token secret is not printed');
+
+  const once = await runAgent(['once', '--state-dir', stateDir]);
+  t.equal(once.code, 0, `once: ${once.stderr}`);
+
+  const list = await json(await api('/hosts'));
+  t.equal(list.total, 1);
+  const summary = list.hosts[0];
+  t.equal(summary.hostname, hostname(), 'this machine’s real hostname');
+  t.equal(summary.os.platform, process.platform === 'win32' ? 'windows' : process.platform);
+
+  const host = await json(await api(`/hosts/${summary.id}`));
+  const system = host.sections.system.data;
+  t.equal(system.memory.totalBytes, totalmem(), 'this machine’s real memory size');
+  t.equal(system.os.kernel, release(), 'this machine’s real kernel');
+  t.ok(host.latestPerformance, 'a performance sample was stored');
+  t.ok(host.latestPerformance.memoryTotalBytes > 0);
+
+  const tenants = await json(await api('/tenants'));
+  t.equal(tenants.tenants[0].hostCount, 1);
+
+  // From here on, the agent's own credentials, as a misbehaving client would use them.
+  const creds = JSON.parse(readFileSync(join(stateDir, 'credentials.json'), 'utf8'));
+  const agentAuth = agentAuthorization(creds.agentId, creds.secret);
+  const send = (body: string, authorization?: string) =>
+    fetch(`${collector.url}/api/v1/reports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+      body,
+    });
+  const report = sampleReport({ agentId: creds.agentId, machineId: 'e2e-second-machine' });
+
+  const bad = await send(JSON.stringify({ ...report, collectedAt: 'yesterday' }), agentAuth);
+  t.equal(bad.status, 400);
+  t.match(await json(bad), { error: 'invalid_request', message: /collectedAt/ });
+
+  const anonymous = await send(JSON.stringify(report));
+  t.equal(anonymous.status, 401);
+  t.equal((await json(anonymous)).error, 'unauthenticated');
+
+  t.equal((await send(JSON.stringify(report), agentAuth)).status, 202);
+  const retry = await send(JSON.stringify(report), agentAuth);
+  t.equal(retry.status, 202);
+  t.equal((await json(retry)).duplicate, true);
+  const second = (await json(await api('/hosts'))).hosts.find(
+    (h: { hostname: string }) => h.hostname === report.host.hostname,
+  );
+  const samples = (await json(await api(`/hosts/${second.id}/performance`))).samples;
+  t.equal(samples.length, 1, 'the duplicate report id was stored once');
+
+  const huge = { ...report, errors: [{ collector: 'x', message: 'y'.repeat(2000) }] };
+  huge.errors = Array.from({ length: 60 }, () => huge.errors[0]!);
+  const tooLarge = await send(JSON.stringify(huge), agentAuth);
+  t.equal(tooLarge.status, 413);
+  t.equal((await json(tooLarge)).error, 'payload_too_large');
+
+  t.equal(await collector.stop(), 0, 'SIGTERM shuts the collector down cleanly');
+});
+
+t.test('the collector refuses bad flags with one clear line', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { COLLECTOR_MAIN } = await import('../lib/processes.js');
+  const run = spawnSync(process.execPath, [COLLECTOR_MAIN, '--listen', 'nonsense'], {
+    encoding: 'utf8',
+  });
+  t.equal(run.status, 1);
+  t.match(run.stderr, /^vcio-collector: error: --listen 'nonsense' is not HOST:PORT/);
+  t.notMatch(run.stderr, /\n\s+at /, 'no stack trace');
+  const help = spawnSync(process.execPath, [COLLECTOR_MAIN, 'serve', '--help'], { encoding: 'utf8' });
+  t.equal(help.status, 0);
+  t.match(help.stdout, /VCIO_DATA_DIR/);
+});
