@@ -4,11 +4,15 @@
 import type { Report } from '@vcio/shared';
 import type { Logger } from './log.js';
 import type { Credentials } from './state.js';
-import { sendReport, type RetryPolicy, type SendResult, type TransportDeps } from './transport.js';
+import { sendReport, type RetryPolicy, type TransportDeps } from './transport.js';
 
 export interface ReportDelivery {
-  /** resolves once the collector has the report; rejects with an AgentError otherwise */
-  deliver(report: Report, signal?: AbortSignal): Promise<SendResult>;
+  /**
+   * Resolves once the report is safe: with DirectDelivery, stored by the collector; with the
+   * outbox, written to disk. Rejects with an AgentError (exit code inside) otherwise.
+   * `signal` asks it to stop retrying.
+   */
+  deliver(report: Report, signal?: AbortSignal): Promise<void>;
 }
 
 /** Sends at once, retrying per the policy; a report that still fails is logged and lost. */
@@ -20,7 +24,7 @@ export class DirectDelivery implements ReportDelivery {
     private readonly logger: Logger,
   ) {}
 
-  async deliver(report: Report, signal?: AbortSignal): Promise<SendResult> {
+  async deliver(report: Report, signal?: AbortSignal): Promise<void> {
     const sections = Object.keys(report.sections);
     try {
       const result = await sendReport(report, this.credentials, {
@@ -38,7 +42,6 @@ export class DirectDelivery implements ReportDelivery {
         },
         'report sent',
       );
-      return result;
     } catch (err) {
       this.logger.error({ reportId: report.reportId, sections, err }, 'report not delivered');
       throw err;

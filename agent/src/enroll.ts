@@ -1,5 +1,5 @@
 // Enrollment: trade a tenant's enrollment token for this agent's own id and secret.
-import { EnrollRequest, EnrollResponse } from '@vcio/shared';
+import type { EnrollRequest, EnrollResponse } from '@vcio/shared';
 import { AgentError } from './errors.js';
 import type { Logger } from './log.js';
 import { saveCredentials, type Credentials } from './state.js';

@@ -265,7 +265,7 @@ t.test('run: reports on its cadence and stops cleanly on SIGTERM', async (t) => 
   for (const report of reports) t.same(contractErrors(Report, report), []);
   const interval = reports[2]?.sections.performance?.intervalSeconds ?? 0;
   t.ok(
-    interval > 0.5 && interval < 3,
+    interval > 0.5 && interval < 10,
     `the interval is the time since the previous report (${interval} s)`,
   );
   t.match(result.stderr, /"msg":"agent started"/);

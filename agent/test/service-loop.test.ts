@@ -28,7 +28,6 @@ function harness(
       delivered.push(report);
       if (ticks.length >= stopAfterTicks) stop.abort();
       if (options.failDelivery) throw new Error('collector down');
-      return { status: 202, attempts: 1, durationMs: 1, accepted: null };
     },
   };
   return {

@@ -45,7 +45,15 @@ async function main(): Promise<void> {
   const stateDir = join(config.dataDir, 'agent');
   if (!existsSync(join(stateDir, 'credentials.json'))) {
     const code = await exited(
-      runAgent(['enroll', '--state-dir', stateDir, '--url', agentUrl, '--token', secrets.enrollToken]),
+      runAgent([
+        'enroll',
+        '--state-dir',
+        stateDir,
+        '--url',
+        agentUrl,
+        '--token',
+        secrets.enrollToken,
+      ]),
     );
     if (code !== 0) throw new Error(`the local agent could not enroll (exit code ${code})`);
   }

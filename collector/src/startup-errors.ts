@@ -14,4 +14,3 @@ export function describeStartupError(error: unknown): string {
   if (error instanceof Error) return e.message;
   return String(error);
 }
-

@@ -1,3 +1,4 @@
+export * from './report/formats.js';
 export * from './report/common.js';
 export * from './report/system.js';
 export * from './report/performance.js';

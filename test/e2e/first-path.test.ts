@@ -33,7 +33,11 @@ t.test('agent enrolls, reports this machine, and the API shows it', async (t) =>
     collector.bootstrap.enrollToken,
   ]);
   t.equal(enroll.code, 0, `enroll: ${enroll.stderr}`);
-  t.notMatch(enroll.stderr + enroll.stdout, collector.bootstrap.enrollToken.split('.')[1]!, 'the token secret is not printed');
+  t.notMatch(
+    enroll.stderr + enroll.stdout,
+    collector.bootstrap.enrollToken.split('.')[1]!,
+    'the token secret is not printed',
+  );
 
   const once = await runAgent(['once', '--state-dir', stateDir]);
   t.equal(once.code, 0, `once: ${once.stderr}`);
@@ -101,7 +105,9 @@ t.test('the collector refuses bad flags with one clear line', async (t) => {
   t.equal(run.status, 1);
   t.match(run.stderr, /^vcio-collector: error: --listen 'nonsense' is not HOST:PORT/);
   t.notMatch(run.stderr, /\n\s+at /, 'no stack trace');
-  const help = spawnSync(process.execPath, [COLLECTOR_MAIN, 'serve', '--help'], { encoding: 'utf8' });
+  const help = spawnSync(process.execPath, [COLLECTOR_MAIN, 'serve', '--help'], {
+    encoding: 'utf8',
+  });
   t.equal(help.status, 0);
   t.match(help.stdout, /VCIO_DATA_DIR/);
 });

@@ -38,13 +38,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (error instanceof StoreUnavailableError) {
       // The agent keeps the report and retries; the operator sees why in the log.
       request.log.error({ reason: error.reason }, 'storage unavailable: answering 503');
-      return reply
-        .code(503)
-        .header('retry-after', String(STORAGE_RETRY_AFTER_SECONDS))
-        .send({
-          error: 'storage_unavailable',
-          message: 'the collector cannot store data right now; retry later',
-        });
+      return reply.code(503).header('retry-after', String(STORAGE_RETRY_AFTER_SECONDS)).send({
+        error: 'storage_unavailable',
+        message: 'the collector cannot store data right now; retry later',
+      });
     }
     if (error.validation) {
       return reply.code(400).send({

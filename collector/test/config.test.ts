@@ -1,0 +1,66 @@
+import t from 'tap';
+import { ConfigError, buildConfig, isLoopback, parseByteSize, parseListen } from '../src/config.js';
+import { describeStartupError } from '../src/startup-errors.js';
+
+const raw = {
+  listen: '127.0.0.1:8080',
+  dataDir: './data',
+  logLevel: 'info',
+  retentionDays: '30',
+  bodyLimit: '4mb',
+  synchronous: 'normal',
+};
+
+t.test('parseListen', async (t) => {
+  t.same(parseListen('127.0.0.1:8080'), { host: '127.0.0.1', port: 8080 });
+  t.same(parseListen('[::1]:9000'), { host: '::1', port: 9000 });
+  t.same(parseListen(':0'), { host: '0.0.0.0', port: 0 });
+  t.same(parseListen('collector.local:443'), { host: 'collector.local', port: 443 });
+  for (const bad of ['8080', 'host:', 'host:70000', '::1:80', 'a b:1']) {
+    t.throws(() => parseListen(bad), /is not HOST:PORT/, bad);
+  }
+});
+
+t.test('parseByteSize', async (t) => {
+  t.equal(parseByteSize('x', '4mb'), 4 * 1024 * 1024);
+  t.equal(parseByteSize('x', '512KB'), 512 * 1024);
+  t.equal(parseByteSize('x', '2048'), 2048);
+  t.equal(parseByteSize('x', '1gib'), 1024 ** 3);
+  t.throws(() => parseByteSize('x', 'lots'), /not a size/);
+  t.throws(() => parseByteSize('x', '10b'), /at least 1kb/);
+});
+
+t.test('buildConfig', async (t) => {
+  const config = buildConfig(raw);
+  t.same(config.listen, { host: '127.0.0.1', port: 8080 });
+  t.equal(config.tls, null);
+  t.equal(config.retentionDays, 30);
+  t.same(buildConfig({ ...raw, tlsCert: 'c.pem', tlsKey: 'k.pem' }).tls, {
+    certFile: 'c.pem',
+    keyFile: 'k.pem',
+  });
+  t.throws(() => buildConfig({ ...raw, tlsCert: 'c.pem' }), /both --tls-cert and --tls-key/);
+  t.throws(() => buildConfig({ ...raw, logLevel: 'loud' }), /--log-level/);
+  t.throws(() => buildConfig({ ...raw, synchronous: 'sometimes' }), /--synchronous/);
+  t.throws(() => buildConfig({ ...raw, retentionDays: '0' }), /--retention-days/);
+  t.throws(() => buildConfig({ ...raw, retentionDays: '1.5' }), /whole number/);
+});
+
+t.test('isLoopback', async (t) => {
+  t.ok(isLoopback('127.0.0.1'));
+  t.ok(isLoopback('::1'));
+  t.ok(isLoopback('localhost'));
+  t.notOk(isLoopback('0.0.0.0'));
+  t.notOk(isLoopback('10.1.2.3'));
+});
+
+t.test('startup errors read as one line', async (t) => {
+  const err = (code: string) => Object.assign(new Error(`boom ${code}`), { code });
+  t.match(describeStartupError(new ConfigError('bad flag')), 'bad flag');
+  t.match(describeStartupError(err('EADDRINUSE')), /already in use/);
+  t.match(describeStartupError(err('EACCES')), /permission denied/);
+  t.match(describeStartupError(err('ENOENT')), /file not found/);
+  t.match(describeStartupError(err('SQLITE_CANTOPEN')), /--data-dir/);
+  t.match(describeStartupError(err('SQLITE_NOTADB')), /not a vcio database/);
+  t.equal(describeStartupError('odd'), 'odd');
+});

@@ -1,0 +1,38 @@
+// The ingest benchmark's baseline: the cheapest Fastify 5 endpoint that still does the
+// transport work the collector cannot avoid (read the body, inflate it when gzipped,
+// parse the JSON) and nothing else: no auth, no validation, no storage, no logging.
+// The collector's figure divided by this one is what the collector's own work costs,
+// measured on the same machine in the same run.
+//
+// Run as a child process by ingest.ts; prints `listening on <url>` on stdout.
+import { createGunzip, type Gunzip } from 'node:zlib';
+import Fastify from 'fastify';
+
+const app = Fastify({ logger: false });
+
+// Same as the collector: a gzip body is inflated before the JSON parser sees it.
+// Fastify compares content-length with `receivedEncodedLength` on a replaced stream.
+app.addHook('preParsing', async (request, _reply, payload) => {
+  if (request.headers['content-encoding'] !== 'gzip') return payload;
+  const gunzip = createGunzip() as Gunzip & { receivedEncodedLength: number };
+  gunzip.receivedEncodedLength = 0;
+  payload.on('data', (chunk: Buffer) => {
+    gunzip.receivedEncodedLength += chunk.length;
+  });
+  return payload.pipe(gunzip);
+});
+
+app.post('/', async (_request, reply) => reply.code(202).send({}));
+
+await app.listen({ host: '127.0.0.1', port: 0 });
+const address = app.server.address();
+if (address === null || typeof address === 'string') throw new Error('no TCP address');
+process.stdout.write(`listening on http://127.0.0.1:${address.port}\n`);
+
+const stop = () => {
+  void app.close().then(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+// The parent holds our stdin open: if it dies without stopping us, we stop ourselves.
+process.stdin.on('end', stop).resume();
