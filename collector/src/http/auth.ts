@@ -22,7 +22,7 @@ const unauthenticated = (what: string) =>
   new HttpError(
     401,
     'unauthenticated',
-    `${what} required: send 'Authorization: Bearer <id>.<secret>'`,
+    `an ${what} is required: send 'Authorization: Bearer <id>.<secret>'`,
     {
       'www-authenticate': 'Bearer realm="vcio"',
     },
@@ -33,27 +33,29 @@ const invalid = (what: string) =>
     'www-authenticate': 'Bearer realm="vcio", error="invalid_token"',
   });
 
-export async function authenticateAgent(
-  store: Store,
+/** Finds the record named by the presented `<id>.<secret>` and checks the secret. */
+async function verifyBearer<T extends { secretHash: Buffer; revokedAt: Date | null }>(
   request: FastifyRequest,
-): Promise<AgentRecord> {
+  what: string,
+  find: (id: string) => Promise<T | null>,
+): Promise<T> {
   const presented = bearerCredential(request.headers.authorization);
-  if (!presented) throw unauthenticated('agent credentials');
-  const agent = await store.access.findAgent(presented.id);
-  const ok = secretMatches(presented.secret, agent?.secretHash ?? null);
-  if (!ok || !agent || agent.revokedAt) throw invalid('agent credential');
-  return agent;
+  if (!presented) throw unauthenticated(what);
+  const record = await find(presented.id);
+  const ok = secretMatches(presented.secret, record?.secretHash ?? null);
+  if (!ok || !record || record.revokedAt) throw invalid(what);
+  return record;
+}
+
+export function authenticateAgent(store: Store, request: FastifyRequest): Promise<AgentRecord> {
+  return verifyBearer(request, 'agent credential', (id) => store.access.findAgent(id));
 }
 
 export async function authenticateApi(
   store: Store,
   request: FastifyRequest,
 ): Promise<ApiPrincipal> {
-  const presented = bearerCredential(request.headers.authorization);
-  if (!presented) throw unauthenticated('an API token');
-  const token = await store.access.findApiToken(presented.id);
-  const ok = secretMatches(presented.secret, token?.secretHash ?? null);
-  if (!ok || !token || token.revokedAt) throw invalid('API token');
+  const token = await verifyBearer(request, 'API token', (id) => store.access.findApiToken(id));
   return { tokenId: token.id, role: token.role, tenantId: token.tenantId };
 }
 
