@@ -23,12 +23,20 @@ export interface RunningCollector {
 }
 
 export function createLogger(level: CollectorConfig['logLevel']): Logger {
-  return pino({
-    level,
-    base: { service: 'vcio-collector' },
-    // Defence in depth: no code path logs these, and if one ever did they stay out.
-    redact: ['req.headers.authorization', '*.secret', '*.token', '*.adminToken', '*.enrollToken'],
-  });
+  // Logs go to process.stdout rather than pino's default sonic-boom destination: when
+  // stdout is a pipe whose reader has gone (a dead log shipper), sonic-boom retries the
+  // failed write every 100 ms forever and the collector can never shut down. On
+  // process.stdout that failure is an error event, and logs nobody reads are dropped.
+  if (process.stdout.listenerCount('error') === 0) process.stdout.on('error', () => {});
+  return pino(
+    {
+      level,
+      base: { service: 'vcio-collector' },
+      // Defence in depth: no code path logs these, and if one ever did they stay out.
+      redact: ['req.headers.authorization', '*.secret', '*.token', '*.adminToken', '*.enrollToken'],
+    },
+    process.stdout,
+  );
 }
 
 export async function startCollector(

@@ -54,29 +54,49 @@ function collectorProgram(): Command {
   return program;
 }
 
+/** In-flight requests get this long after SIGTERM before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 15_000;
+
 async function serve(options: RawOptions): Promise<void> {
   const config = buildConfig(options);
   const logger = createLogger(config.logLevel);
   const collector = await startCollector(config, logger);
 
+  // Logging must never stand between a signal and the exit: with stdout gone (a closed
+  // pipe), a log write can fail, and the process must still stop.
+  const log = (write: () => void) => {
+    try {
+      write();
+    } catch {
+      // nowhere left to report it
+    }
+  };
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
+      log(() => logger.warn({ signal }, 'second signal: exiting now'));
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    collector.close().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    log(() => logger.info({ signal }, 'shutting down: finishing in-flight requests'));
+    const deadline = setTimeout(() => {
+      log(() => logger.error(`still busy after ${SHUTDOWN_DEADLINE_MS} ms: exiting`));
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    collector
+      .close()
+      .then(
+        () => 0,
+        (error: unknown) => {
+          log(() => logger.error({ err: error }, 'shutdown failed'));
+          return 1;
+        },
+      )
+      .then((code) => {
+        log(() => logger.info('stopped'));
+        process.exit(code);
+      });
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

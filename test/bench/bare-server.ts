@@ -34,5 +34,3 @@ const stop = () => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
-// The parent holds our stdin open: if it dies without stopping us, we stop ourselves.
-process.stdin.on('end', stop).resume();
