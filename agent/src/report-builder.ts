@@ -3,9 +3,10 @@
 // A collector that throws or runs past its timeout does not sink the report: its section is
 // left out and an `errors` entry says which collector failed and why. A section is never
 // dropped without saying so.
-import { randomUUID } from 'node:crypto';
+
 import {
   REPORT_SCHEMA_ID,
+  newReportId,
   type CollectorError,
   type Report,
   type ReportSections,
@@ -93,7 +94,7 @@ export async function buildReport(options: BuildReportOptions): Promise<Report> 
   }
   return {
     schema: REPORT_SCHEMA_ID,
-    reportId: randomUUID(),
+    reportId: newReportId(),
     agent: { id: options.agentId, version: AGENT_VERSION },
     host: { machineId: options.machineId, hostname: options.hostname.slice(0, 255) || 'unknown' },
     collectedAt,

@@ -22,12 +22,17 @@ export interface RunningCollector {
   close(): Promise<void>;
 }
 
+let stdoutErrorsIgnored = false;
+
 export function createLogger(level: CollectorConfig['logLevel']): Logger {
   // Logs go to process.stdout rather than pino's default sonic-boom destination: when
   // stdout is a pipe whose reader has gone (a dead log shipper), sonic-boom retries the
   // failed write every 100 ms forever and the collector can never shut down. On
   // process.stdout that failure is an error event, and logs nobody reads are dropped.
-  if (process.stdout.listenerCount('error') === 0) process.stdout.on('error', () => {});
+  if (!stdoutErrorsIgnored) {
+    stdoutErrorsIgnored = true;
+    process.stdout.on('error', () => {});
+  }
   return pino(
     {
       level,
@@ -44,7 +49,10 @@ export async function startCollector(
   logger: Logger,
 ): Promise<RunningCollector> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const store = openSqliteStore(config.dataDir, config.synchronous);
+  const store = openSqliteStore(config.dataDir, {
+    synchronous: config.synchronous,
+    onWarning: (message) => logger.warn(message),
+  });
   const bootstrap = await bootstrapIfEmpty(store, config.dataDir, logger);
 
   const app = buildServer({ config, store, logger });

@@ -3,7 +3,7 @@
 // down gracefully on SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
 import { DEFAULTS, buildConfig, type RawOptions } from './config.js';
-import { createLogger, startCollector } from './collector.js';
+import { createLogger, startCollector, type RunningCollector } from './collector.js';
 import { describeStartupError } from './startup-errors.js';
 import { VERSION } from './version.js';
 
@@ -60,8 +60,6 @@ const SHUTDOWN_DEADLINE_MS = 15_000;
 async function serve(options: RawOptions): Promise<void> {
   const config = buildConfig(options);
   const logger = createLogger(config.logLevel);
-  const collector = await startCollector(config, logger);
-
   // Logging must never stand between a signal and the exit: with stdout gone (a closed
   // pipe), a log write can fail, and the process must still stop.
   const log = (write: () => void) => {
@@ -71,6 +69,10 @@ async function serve(options: RawOptions): Promise<void> {
       // nowhere left to report it
     }
   };
+
+  // Handlers go in before start-up, so a SIGTERM that arrives while the database opens
+  // or the port binds is honoured as soon as the collector is up, not lost.
+  let collector: RunningCollector | null = null;
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -78,13 +80,16 @@ async function serve(options: RawOptions): Promise<void> {
       process.exit(1);
     }
     stopping = true;
+    if (collector) shutDown(collector, signal);
+  };
+  const shutDown = (running: RunningCollector, signal: NodeJS.Signals) => {
     log(() => logger.info({ signal }, 'shutting down: finishing in-flight requests'));
     const deadline = setTimeout(() => {
       log(() => logger.error(`still busy after ${SHUTDOWN_DEADLINE_MS} ms: exiting`));
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
-    collector
+    running
       .close()
       .then(
         () => 0,
@@ -100,6 +105,9 @@ async function serve(options: RawOptions): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+
+  collector = await startCollector(config, logger);
+  if (stopping) shutDown(collector, 'SIGTERM');
 }
 
 collectorProgram()

@@ -49,13 +49,14 @@ export function buildServer({ config, store, logger }: ServerDeps): FastifyInsta
   registerErrorHandling(app);
   registerGzipBodies(app, config.bodyLimitBytes);
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     if (reply.statusCode >= 400) {
       request.log.info(
         { method: request.method, url: request.url.split('?')[0], status: reply.statusCode },
         'request rejected',
       );
     }
+    done();
   });
 
   app.register(healthRoutes(store));

@@ -175,12 +175,14 @@ t.test('an older report never overwrites a newer section', async (t) => {
     machineId: 'm-1',
     seed: 2,
     collectedAt: new Date('2026-11-02T00:00:00Z'),
+    sections: ['system', 'performance'],
   });
   const older = sampleReport({
     agentId: agent.agentId,
     machineId: 'm-1',
     seed: 3,
     collectedAt: new Date('2026-11-01T00:00:00Z'),
+    sections: ['system', 'performance'],
   });
   t.equal((await c.app.inject(post(agent.authorization, newer))).statusCode, 202);
   t.equal((await c.app.inject(post(agent.authorization, older))).statusCode, 202);
@@ -188,7 +190,9 @@ t.test('an older report never overwrites a newer section', async (t) => {
   const host = (
     await c.app.inject({ url: `/api/v1/hosts/${hosts[0].id}`, headers: c.admin })
   ).json();
-  t.equal(host.sections.performance.collectedAt, '2026-11-02T00:00:00.000Z');
+  t.equal(host.sections.system.collectedAt, '2026-11-02T00:00:00.000Z');
+  t.equal(host.sections.system.data.hardware.serial, newer.sections.system!.hardware.serial);
+  t.notOk(host.sections.performance, 'performance is a time series, not kept as section state');
   t.equal(host.latestPerformance.memoryUsedBytes, newer.sections.performance!.memory.usedBytes);
 });
 

@@ -3,4 +3,5 @@ export * from './report/common.js';
 export * from './report/system.js';
 export * from './report/performance.js';
 export * from './report/report.js';
+export * from './report/report-id.js';
 export * from './wire.js';

@@ -21,3 +21,13 @@ t.test('formats agree with what agents send', async (t) => {
   t.notOk(dateTime('2026-11-27'));
   t.notOk(dateTime('2026-13-27T10:00:00Z'));
 });
+
+t.test('report ids are time-ordered UUID v7', async (t) => {
+  const { newReportId } = await import('../src/index.js');
+  const a = newReportId(1_700_000_000_000);
+  const b = newReportId(1_700_000_000_001);
+  t.match(a, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  t.ok(a < b, 'a later id sorts after an earlier one');
+  t.equal(a.slice(0, 13).replace('-', ''), (1_700_000_000_000).toString(16).padStart(12, '0'));
+  t.not(newReportId(5), newReportId(5), 'random bits differ within the same millisecond');
+});

@@ -11,7 +11,7 @@
 // Node's gunzip reads them all, so a body is: the compressed head (shared), a small
 // *stored* (uncompressed) member with the fresh id and time, and the agent's compressed
 // tail; compressing happens once per agent, a request costs only a CRC-32 of ~200 bytes.
-import { randomUUID } from 'node:crypto';
+import { newReportId } from '@vcio/shared';
 import { gzipSync } from 'node:zlib';
 import { sampleReport } from '@vcio/shared/testing';
 import type { OutgoingRequest } from './support/load.js';
@@ -55,7 +55,8 @@ export class ReportBodies {
   next(): OutgoingRequest {
     const t = this.templates[this.turn]!;
     this.turn = (this.turn + 1) % this.templates.length;
-    const id = randomUUID();
+    // Time-ordered ids, as vcio's agent sends them.
+    const id = newReportId();
     const now = new Date().toISOString();
     if (!this.gzip) return { id, body: t.head + id + t.middle + now + t.tail, headers: t.headers };
     const fresh = storedGzipMember(Buffer.from(id + t.middle + now, 'latin1'));

@@ -111,3 +111,18 @@ t.test('the collector refuses bad flags with one clear line', async (t) => {
   t.equal(help.status, 0);
   t.match(help.stdout, /VCIO_DATA_DIR/);
 });
+
+t.test('SIGTERM stops the collector even when nobody reads its logs any more', async (t) => {
+  const collector = await startCollectorProcess();
+  t.teardown(() => collector.stop());
+  // A log shipper that died: the read end of the collector's stdout is gone.
+  collector.child.stdout!.destroy();
+  const started = Date.now();
+  const code = await Promise.race([
+    collector.stop(),
+    new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 10_000)),
+  ]);
+  if (code === 'hung') collector.child.kill('SIGKILL');
+  const detail = code === 0 ? '' : `: ${collector.logs.slice(-10).join('\n')}`;
+  t.equal(code, 0, `exited with ${code} in ${Date.now() - started} ms${detail}`);
+});

@@ -47,8 +47,11 @@ async function verifyBearer<T extends { secretHash: Buffer; revokedAt: Date | nu
   return record;
 }
 
-export function authenticateAgent(store: Store, request: FastifyRequest): Promise<AgentRecord> {
-  return verifyBearer(request, 'agent credential', (id) => store.access.findAgent(id));
+export function authenticateAgent(
+  request: FastifyRequest,
+  findAgent: (id: string) => Promise<AgentRecord | null>,
+): Promise<AgentRecord> {
+  return verifyBearer(request, 'agent credential', findAgent);
 }
 
 export async function authenticateApi(

@@ -1,10 +1,18 @@
 // What the collector takes from a validated report, independent of how it is stored:
-// which sections it knows, the host's summary columns, and the performance sample row.
+// which sections it knows, which of them are state (kept as the host's latest) rather
+// than time series, the host's summary columns, and the performance sample row.
 // Pure functions, shared by every Store implementation.
 import { KNOWN_SECTIONS, type Report, type SectionName } from '@vcio/shared';
 import type { PerformanceSampleRow } from '../store/types.js';
 
 const known = new Set<string>(KNOWN_SECTIONS);
+
+/**
+ * Sections kept as time series (one row per report) rather than as the host's latest
+ * state. Storing them as state too would rewrite a large row on every report for
+ * nothing: the latest sample already is the latest state.
+ */
+const TIME_SERIES = new Set<SectionName>(['performance']);
 
 export function splitSections(report: Report): { stored: SectionName[]; ignored: string[] } {
   const stored: SectionName[] = [];
@@ -15,6 +23,10 @@ export function splitSections(report: Report): { stored: SectionName[]; ignored:
     else ignored.push(name);
   }
   return { stored, ignored };
+}
+
+export function isStateSection(name: SectionName): boolean {
+  return !TIME_SERIES.has(name);
 }
 
 export interface HostOsSummary {

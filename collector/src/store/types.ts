@@ -133,7 +133,7 @@ export interface IngestInput {
 
 export type IngestOutcome =
   | { status: 'stored'; hostId: string }
-  | { status: 'duplicate'; hostId: string | null }
+  | { status: 'duplicate' }
   /** the report id exists but belongs to another agent */
   | { status: 'conflict' };
 

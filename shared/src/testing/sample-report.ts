@@ -2,6 +2,7 @@
 // sends (a performance report is about 2 KB of JSON), with ids and numbers that vary by
 // seed so that many simulated agents do not all send the same bytes.
 import { randomUUID } from 'node:crypto';
+import { newReportId } from '../report/report-id.js';
 import type { Report } from '../report/report.js';
 import type { PerformanceSection } from '../report/performance.js';
 import type { SystemSection } from '../report/system.js';
@@ -124,7 +125,7 @@ export function sampleReport(options: SampleOptions = {}): Report {
   const wanted = options.sections ?? ['performance'];
   const report: Report = {
     schema: 'vcio.report/v1',
-    reportId: options.reportId ?? randomUUID(),
+    reportId: options.reportId ?? newReportId(),
     agent: { id: options.agentId ?? randomUUID(), version: '0.1.0' },
     host: { machineId: options.machineId ?? `machine-${seed}`, hostname },
     collectedAt: (options.collectedAt ?? new Date()).toISOString(),

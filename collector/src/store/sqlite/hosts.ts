@@ -75,8 +75,9 @@ export function sqliteHostStore(db: SqliteDatabase): HostStore {
     'SELECT section, collected_at, data FROM host_sections WHERE host_id = ?',
   );
   const history = db.prepare(`
-    SELECT * FROM performance_samples WHERE host_id = ? AND collected_at >= ?
-    ORDER BY collected_at DESC LIMIT ?`);
+    SELECT s.* FROM performance_samples s JOIN hosts h ON h.key = s.host_key
+    WHERE h.id = ? AND s.collected_at >= ?
+    ORDER BY s.collected_at DESC LIMIT ?`);
 
   return {
     async listHosts({ tenantId, limit, offset }) {

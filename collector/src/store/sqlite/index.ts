@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../types.js';
+import { startCheckpointer } from './checkpointer.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { sqliteAccessStore } from './access.js';
 import { sqliteHostStore } from './hosts.js';
@@ -15,23 +16,19 @@ export interface SqliteStore extends Store {
   readonly path: string;
 }
 
-export function openSqliteStore(dataDir: string, synchronous?: 'normal' | 'full'): SqliteStore {
+export interface SqliteStoreOptions {
+  synchronous?: 'normal' | 'full';
+  /** told when WAL checkpointing has trouble (the store carries on) */
+  onWarning?: (message: string) => void;
+}
+
+export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, DATABASE_FILE);
-  const db = openDatabase({ path, synchronous });
+  const db = openDatabase({ path, synchronous: options.synchronous });
   const reports = sqliteReportStore(db);
   const ping = db.prepare('SELECT 1');
-
-  // The automatic checkpoint copies WAL pages into the database but never shrinks the WAL
-  // file; truncating it from time to time keeps the file from growing under steady ingest.
-  const checkpoint = setInterval(() => {
-    try {
-      db.pragma('wal_checkpoint(TRUNCATE)');
-    } catch {
-      // Busy or read-only: the next run will try again; ingest errors surface elsewhere.
-    }
-  }, 30_000);
-  checkpoint.unref();
+  const checkpointer = startCheckpointer(db, path, { onError: options.onWarning });
 
   return {
     db,
@@ -44,8 +41,8 @@ export function openSqliteStore(dataDir: string, synchronous?: 'normal' | 'full'
       ping.get();
     },
     async close() {
-      clearInterval(checkpoint);
       reports.flush();
+      await checkpointer.stop();
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');
         db.close();
