@@ -5,21 +5,31 @@
 // measured on the same machine in the same run.
 //
 // Run as a child process by ingest.ts; prints `listening on <url>` on stdout.
-import { createGunzip, type Gunzip } from 'node:zlib';
+import { PassThrough } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import Fastify from 'fastify';
 
 const app = Fastify({ logger: false });
 
-// Same as the collector: a gzip body is inflated before the JSON parser sees it.
-// Fastify compares content-length with `receivedEncodedLength` on a replaced stream.
-app.addHook('preParsing', async (request, _reply, payload) => {
-  if (request.headers['content-encoding'] !== 'gzip') return payload;
-  const gunzip = createGunzip() as Gunzip & { receivedEncodedLength: number };
-  gunzip.receivedEncodedLength = 0;
+// Same as the collector: a gzip body is read whole and inflated in one call before the
+// JSON parser sees it (the cheapest way for small bodies). Fastify compares
+// content-length with `receivedEncodedLength` on a replaced stream.
+app.addHook('preParsing', (request, _reply, payload, done) => {
+  if (request.headers['content-encoding'] !== 'gzip') {
+    done(null, payload);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let received = 0;
   payload.on('data', (chunk: Buffer) => {
-    gunzip.receivedEncodedLength += chunk.length;
+    received += chunk.length;
+    chunks.push(chunk);
   });
-  return payload.pipe(gunzip);
+  payload.on('end', () => {
+    const decoded = Object.assign(new PassThrough(), { receivedEncodedLength: received });
+    decoded.end(gunzipSync(Buffer.concat(chunks, received)));
+    done(null, decoded);
+  });
 });
 
 app.post('/', async (_request, reply) => reply.code(202).send({}));
