@@ -5,7 +5,14 @@
 // holds the write end of our stdin pipe, and the kernel closes it however the parent
 // dies, so stdin's end means "the benchmark is gone": stop as if sent SIGTERM, which the
 // servers already handle gracefully.
-process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));
-process.stdin.resume();
-// Never keep a server alive just for this.
-(process.stdin as { unref?: () => void }).unref?.();
+//
+// Only on the main thread: --import also runs in a server's worker threads, whose stdin
+// is an empty stream that ends at once.
+import { isMainThread } from 'node:worker_threads';
+
+if (isMainThread) {
+  process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));
+  process.stdin.resume();
+  // Never keep a server alive just for this.
+  (process.stdin as { unref?: () => void }).unref?.();
+}
