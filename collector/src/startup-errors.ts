@@ -5,7 +5,7 @@ export function describeStartupError(error: unknown): string {
   if (error instanceof ConfigError) return error.message;
   const e = error as NodeJS.ErrnoException;
   if (e.code === 'EADDRINUSE')
-    return `the address is already in use (${e.message}); choose another --listen`;
+    return `the address is already in use (${e.message}); choose another with --listen or VCIO_LISTEN`;
   if (e.code === 'EACCES' || e.code === 'EPERM') return `permission denied: ${e.message}`;
   if (e.code === 'ENOENT') return `file not found: ${e.message}`;
   if (e.code === 'SQLITE_CANTOPEN')
