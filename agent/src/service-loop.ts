@@ -6,8 +6,12 @@
 // so thousands of agents started together (an RMM rollout, a power cut) spread out rather
 // than hitting the collector in the same second every minute.
 //
+// Each report goes to the delivery (the outbox: queued on disk, sent in the background), so a
+// collector outage delays reports without holding up collection.
+//
 // Stopping (SIGTERM from systemd or the service manager, Ctrl-C) lets the tick in progress
-// finish its collection and its request on the wire, skips any further retry, then returns.
+// finish its collection, skips any further retry, then returns; `run` then waits for the
+// request on the wire. Whatever is still queued is sent after the next start.
 import type { Report } from '@vcio/shared';
 import type { AnyCollector } from './collectors/types.js';
 import type { ReportDelivery } from './delivery.js';
@@ -56,7 +60,8 @@ export async function runServiceLoop(
         const report = await options.build(due);
         await options.delivery.deliver(report, stop);
       } catch (err) {
-        // The delivery has logged the failure; the loop carries on with the next tick.
+        // Building failed, or the report could not be queued (logged by the delivery); the
+        // loop carries on with the next tick.
         options.logger.debug({ err: errorMessage(err) }, 'tick failed');
       }
       continue;

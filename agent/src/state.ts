@@ -1,4 +1,5 @@
-// The agent's state directory: where its credentials live (later also the outbox).
+// The agent's state directory: credentials.json, and outbox/ with the reports not yet
+// acknowledged by the collector (outbox.ts).
 //
 // Readable by root/admin only: credentials.json holds the agent's secret, and anyone who
 // reads it can send reports as this machine. The directory is created 0700 and the file
@@ -43,7 +44,7 @@ export function resolveStateDir(
   return path.resolve(chosen);
 }
 
-function stateDirError(action: string, target: string, err: unknown): StateDirError {
+export function stateDirError(action: string, target: string, err: unknown): StateDirError {
   const code = (err as NodeJS.ErrnoException).code;
   const hint =
     code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
@@ -67,7 +68,7 @@ export async function ensureStateDir(dir: string): Promise<void> {
 }
 
 /** Writes `file` so that a reader sees the old content or the new, never half of it. */
-async function writeFileAtomic(file: string, content: string, mode: number): Promise<void> {
+export async function writeFileAtomic(file: string, content: string, mode: number): Promise<void> {
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     const handle = await open(temp, 'wx', mode);

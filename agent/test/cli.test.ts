@@ -1,6 +1,6 @@
 // The compiled CLI, run as a separate process: exit codes, stdout/stderr discipline, and the
 // enroll → once → run flow against a stand-in collector.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Report } from '@vcio/shared';
 import t, { type TAP } from 'tap';
@@ -271,4 +271,85 @@ t.test('run: reports on its cadence and stops cleanly on SIGTERM', async (t) => 
   t.match(result.stderr, /"msg":"agent started"/);
   t.match(result.stderr, /"msg":"agent stopped"/);
   t.equal(result.stdout, '');
+});
+
+t.test('once: a report kept while the collector is down goes out with the next run', async (t) => {
+  const port = await closedPort();
+  const dir = await enrolledState(t, { url: `http://127.0.0.1:${port}` } as FakeCollector);
+  const down = await runCli(['once', '--max-attempts', '1'], stateEnv(dir));
+  t.equal(down.code, ExitCode.unreachable, 'exit 4: the RMM script sees it');
+  t.match(down.stderr, /"outbox":\{"queued":1,"dropped":0\},"msg":"report queued"/);
+  const queued = readdirSync(path.join(dir, 'outbox')).filter((n) => n.endsWith('.json'));
+  t.equal(queued.filter((n) => n !== 'counters.json').length, 1, 'one report on disk');
+
+  const collector = await startFakeCollector([accepted]);
+  t.teardown(collector.close);
+  writeFileSync(
+    path.join(dir, CREDENTIALS_FILE),
+    JSON.stringify({
+      collectorUrl: collector.url,
+      agentId: AGENT_ID,
+      secret: SECRET,
+      tenant: 'acme',
+      enrolledAt: '2026-01-01T00:00:00.000Z',
+    }),
+  );
+  const up = await runCli(['once'], stateEnv(dir));
+  t.equal(up.code, 0, up.stderr);
+  const reports = collector.received.map((r) => r.json as Report);
+  t.equal(reports.length, 2, 'the kept report, then the new one');
+  t.ok(reports[0]!.collectedAt <= reports[1]!.collectedAt, 'oldest first');
+  t.not(reports[0]!.reportId, reports[1]!.reportId);
+  t.same(
+    readdirSync(path.join(dir, 'outbox')).filter((n) => n !== 'counters.json'),
+    [],
+    'queue empty',
+  );
+});
+
+t.test('once: a report the collector refuses (400) is set aside, exit 5', async (t) => {
+  const collector = await startFakeCollector([
+    { status: 400, body: { error: 'invalid_report', message: 'bad' } },
+  ]);
+  t.teardown(collector.close);
+  const dir = await enrolledState(t, collector);
+  const r = await runCli(['once'], stateEnv(dir));
+  t.equal(r.code, ExitCode.rejected);
+  t.match(r.stderr, /report rejected by the collector: HTTP 400 invalid_report: bad\n$/);
+  const files = readdirSync(path.join(dir, 'outbox'));
+  t.equal(files.filter((n) => n.endsWith('.rejected')).length, 1);
+  t.equal(files.filter((n) => /^\d{16}-.*\.json$/.test(n)).length, 0, 'not retried forever');
+});
+
+t.test('run: a collector outage delays reports but loses or doubles none', async (t) => {
+  const ids = new Set<string>();
+  const collector = await startFakeCollector((req, index) => {
+    if (index < 3) return { status: 503 };
+    const { reportId } = req.json as Report;
+    const duplicate = ids.has(reportId);
+    ids.add(reportId);
+    return { status: 202, body: { reportId, duplicate, ignoredSections: [] } };
+  });
+  t.teardown(collector.close);
+  const dir = await enrolledState(t, collector);
+  const agent = startCli(
+    ['run', '--performance-every', '1', '--jitter', '0', '--max-attempts', '1'],
+    stateEnv(dir),
+  );
+  const deadline = Date.now() + 20_000;
+  while (collector.received.length < 8 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  agent.child.kill('SIGTERM');
+  const result = await agent.done;
+  t.equal(result.code, 0, result.stderr);
+  const stored = collector.received.slice(3).map((r) => r.json as Report);
+  t.equal(new Set(stored.map((r) => r.reportId)).size, stored.length, 'no report twice');
+  const times = stored.map((r) => r.collectedAt);
+  t.same(times, [...times].sort(), 'in the order they were collected');
+  t.same(
+    collector.received.slice(0, 3).map((r) => (r.json as Report).reportId),
+    Array.from({ length: 3 }, () => stored[0]!.reportId),
+    'the oldest report is retried until it is through; nothing overtakes it',
+  );
+  t.match(result.stderr, /"msg":"agent stopped"/);
 });

@@ -5,10 +5,12 @@ import type { Report } from '@vcio/shared';
 import { collectorsFor, createCollectors } from '../collectors/index.js';
 import { readMachineId as readMachineIdDefault } from '../collectors/machine-id/index.js';
 import type { AnyCollector } from '../collectors/types.js';
-import { DirectDelivery, type ReportDelivery } from '../delivery.js';
+import { OutboxDelivery } from '../delivery.js';
 import { enroll } from '../enroll.js';
-import { errorMessage, StateDirError, UsageError } from '../errors.js';
+import { AgentError, errorMessage, StateDirError, UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
 import type { Logger } from '../log.js';
+import { Outbox } from '../outbox.js';
 import { buildReport, NIL_AGENT_ID } from '../report-builder.js';
 import { DEFAULT_JITTER, runServiceLoop } from '../service-loop.js';
 import { loadCredentials, loadCredentialsIfEnrolled, type Credentials } from '../state.js';
@@ -172,12 +174,14 @@ export async function enrollCommand(
   );
 }
 
-function deliveryFor(
+async function deliveryFor(
   env: CommandEnv,
   credentials: Credentials,
   maxAttempts: number | undefined,
-): ReportDelivery {
-  return new DirectDelivery(
+): Promise<OutboxDelivery> {
+  const outbox = await Outbox.open(env.stateDir, { logger: env.logger });
+  return new OutboxDelivery(
+    outbox,
     credentials,
     policyWith(maxAttempts),
     { ...env.transport, logger: env.logger },
@@ -185,14 +189,30 @@ function deliveryFor(
   );
 }
 
+/**
+ * Queues this run's report, then sends everything queued. Exit 0 only when the queue is
+ * empty and nothing was rejected; an unreachable collector leaves the reports queued for the
+ * next run (exit 4), refused credentials keep them too (exit 5), a report the collector
+ * rejects is set aside (exit 5) after the others are sent.
+ */
 export async function onceCommand(
   env: CommandEnv,
   options: { maxAttempts?: number },
 ): Promise<void> {
   const credentials = await loadCredentials(env.stateDir);
   const machineId = await env.readMachineId();
+  const delivery = await deliveryFor(env, credentials, options.maxAttempts);
   const built = await report(env, collectorsFor(env.platform), credentials.agentId, machineId);
-  await deliveryFor(env, credentials, options.maxAttempts).deliver(built, env.stopSignal());
+  await delivery.enqueue(built);
+  const result = await delivery.drain(env.stopSignal());
+  if (result.error) throw result.error;
+  if (result.queued > 0) {
+    throw new AgentError(
+      `stopping: ${result.queued} report${result.queued === 1 ? '' : 's'} still queued for the next run`,
+      ExitCode.unreachable,
+    );
+  }
+  if (result.rejection) throw result.rejection;
 }
 
 export interface RunOptions {
@@ -209,15 +229,18 @@ export async function runCommand(env: CommandEnv, options: RunOptions): Promise<
   // One set of collector instances for the whole run: the performance collector measures
   // each interval from the counters it kept at the previous report.
   const collectors = collectorsFor(env.platform);
-  const delivery = deliveryFor(env, credentials, options.maxAttempts);
+  const delivery = await deliveryFor(env, credentials, options.maxAttempts);
   env.logger.info(
     {
       agentId: credentials.agentId,
       collector: credentials.collectorUrl,
       collectors: collectors.map((c) => c.name),
+      outbox: delivery.outbox.stats(),
     },
     'agent started',
   );
+  // Reports left queued by an earlier run start going out while the first tick collects.
+  if (delivery.outbox.queued > 0) void delivery.drain(stop);
   const { ticks } = await runServiceLoop(
     {
       collectors,
@@ -232,5 +255,7 @@ export async function runCommand(env: CommandEnv, options: RunOptions): Promise<
     },
     stop,
   );
-  env.logger.info({ ticks }, 'agent stopped');
+  // The drain in progress finishes the request on the wire; the rest stays queued.
+  await delivery.settled();
+  env.logger.info({ ticks, outbox: delivery.outbox.stats() }, 'agent stopped');
 }

@@ -96,7 +96,7 @@ export function buildProgram(
     .addOption(
       new Option(
         '--state-dir <dir>',
-        'state directory holding the credentials (default: per OS)',
+        'state directory holding the credentials and the outbox (default: per OS)',
       ).env(STATE_DIR_ENV),
     )
     .addOption(
@@ -143,7 +143,7 @@ export function buildProgram(
     .addOption(
       new Option(
         '--max-attempts <n>',
-        `attempts before giving up (default: ${DEFAULT_RETRY_POLICY.maxAttempts})`,
+        `attempts per report before leaving it queued for the next run (default: ${DEFAULT_RETRY_POLICY.maxAttempts})`,
       ).argParser(positiveInteger),
     )
     .action(async (options: Parameters<typeof enrollCommand>[1], command: Command) => {
@@ -152,11 +152,13 @@ export function buildProgram(
 
   program
     .command('once')
-    .description('collect everything, send one report, exit 0 when the collector stored it')
+    .description(
+      'collect everything, queue the report, send all queued reports; exit 0 when the collector stored them all',
+    )
     .addOption(
       new Option(
         '--max-attempts <n>',
-        `attempts before giving up (default: ${DEFAULT_RETRY_POLICY.maxAttempts})`,
+        `attempts per report before leaving it queued for the next run (default: ${DEFAULT_RETRY_POLICY.maxAttempts})`,
       ).argParser(positiveInteger),
     )
     .action(async (options: { maxAttempts?: number }, command: Command) => {
@@ -187,7 +189,7 @@ export function buildProgram(
     .addOption(
       new Option(
         '--max-attempts <n>',
-        `attempts per report before giving up (default: ${DEFAULT_RETRY_POLICY.maxAttempts})`,
+        `attempts per report before leaving it queued for the next tick (default: ${DEFAULT_RETRY_POLICY.maxAttempts})`,
       ).argParser(positiveInteger),
     )
     .action(async (options: Parameters<typeof runCommand>[1], command: Command) => {

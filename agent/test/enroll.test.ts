@@ -1,10 +1,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Report } from '@vcio/shared';
 import t from 'tap';
-import { DirectDelivery } from '../src/delivery.js';
 import { enroll } from '../src/enroll.js';
-import { AgentError, NotEnrolledError, RejectedError, UnreachableError } from '../src/errors.js';
+import { AgentError, NotEnrolledError, RejectedError } from '../src/errors.js';
 import { ExitCode } from '../src/exit-codes.js';
 import { silentLogger } from '../src/log.js';
 import { CREDENTIALS_FILE, loadCredentials } from '../src/state.js';
@@ -140,60 +138,4 @@ t.test('an answer without credentials is an error, and nothing is stored', async
     t.match((err as Error).message, /^enrollment answer from the collector/);
     await t.rejects(loadCredentials(stateDir), NotEnrolledError);
   }
-});
-
-const report: Report = {
-  schema: 'vcio.report/v1',
-  reportId: '0b8f2f8e-2d7a-4f39-9a51-5e2b9e0d1c11',
-  agent: { id: AGENT_ID, version: AGENT_VERSION },
-  host: { machineId: 'm', hostname: 'vm' },
-  collectedAt: '2026-01-01T00:00:00.000Z',
-  sections: {},
-  errors: [],
-};
-
-t.test(
-  'direct delivery logs one line per report with status and duration, never the secret',
-  async (t) => {
-    const collector = await startFakeCollector([
-      { status: 503 },
-      { status: 202, body: { reportId: report.reportId, duplicate: false, ignoredSections: [] } },
-    ]);
-    t.teardown(collector.close);
-    const log = captureLogger();
-    const credentials = {
-      collectorUrl: collector.url,
-      agentId: AGENT_ID,
-      secret: SECRET,
-      tenant: 'acme',
-      enrolledAt: '2026-01-01T00:00:00.000Z',
-    };
-    const delivery = new DirectDelivery(credentials, policy, deps(log.logger), log.logger);
-    await delivery.deliver(report);
-    const sent = log.lines
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => l.msg === 'report sent');
-    t.equal(sent.length, 1);
-    t.match(sent[0], { reportId: report.reportId, status: 202, attempts: 2, ms: Number });
-    t.notMatch(log.text(), SECRET);
-  },
-);
-
-t.test('direct delivery reports a final failure and passes the error on', async (t) => {
-  const collector = await startFakeCollector([{ status: 503 }]);
-  t.teardown(collector.close);
-  const log = captureLogger();
-  const credentials = {
-    collectorUrl: collector.url,
-    agentId: AGENT_ID,
-    secret: SECRET,
-    tenant: 'acme',
-    enrolledAt: '2026-01-01T00:00:00.000Z',
-  };
-  await t.rejects(
-    new DirectDelivery(credentials, policy, deps(log.logger), log.logger).deliver(report),
-    UnreachableError,
-  );
-  t.match(log.text(), /"msg":"report not delivered"/);
-  t.notMatch(log.text(), SECRET);
 });
