@@ -126,3 +126,46 @@ t.test('SIGTERM stops the collector even when nobody reads its logs any more', a
   const detail = code === 0 ? '' : `: ${collector.logs.slice(-10).join('\n')}`;
   t.equal(code, 0, `exited with ${code} in ${Date.now() - started} ms${detail}`);
 });
+
+t.test('the agent service stops on SIGTERM even when nobody reads its logs', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const { AGENT_CLI } = await import('../lib/processes.js');
+  const collector = await startCollectorProcess();
+  const stateDir = tempDir('agent-run');
+  t.teardown(async () => {
+    await collector.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+  const enroll = await runAgent([
+    'enroll',
+    '--state-dir',
+    stateDir,
+    '--url',
+    collector.url,
+    '--token',
+    collector.bootstrap.enrollToken,
+  ]);
+  t.equal(enroll.code, 0);
+  const agent = spawn(
+    process.execPath,
+    [AGENT_CLI, 'run', '--state-dir', stateDir, '--performance-every', '1'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const exited = new Promise<number | null>((resolve) => agent.on('exit', (code) => resolve(code)));
+  // Wait for its first report, then take its log reader away and let it keep logging.
+  await new Promise<void>((resolve) => {
+    agent.stderr.on('data', (d: Buffer) => {
+      if (d.toString().includes('report sent')) resolve();
+    });
+  });
+  agent.stdout.destroy();
+  agent.stderr.destroy();
+  await new Promise((r) => setTimeout(r, 2500));
+  agent.kill('SIGTERM');
+  const code = await Promise.race([
+    exited,
+    new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 10_000)),
+  ]);
+  if (code === 'hung') agent.kill('SIGKILL');
+  t.equal(code, 0, 'the agent exited cleanly');
+});
