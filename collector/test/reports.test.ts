@@ -237,3 +237,64 @@ t.test('a database that cannot take writes answers 503 with Retry-After', async 
   );
   t.equal(after.statusCode, 202, 'recovers once writes work again');
 });
+
+t.test('a patches section is stored as the host’s latest state', async (t) => {
+  const c = await testCollector(t);
+  const agent = await c.enroll('m-1');
+  const report = sampleReport({ agentId: agent.agentId, machineId: 'm-1' });
+  const patches = {
+    sources: [
+      {
+        manager: 'apt' as const,
+        checkedAt: new Date().toISOString(),
+        durationSeconds: 1.2,
+        ok: false,
+        error: 'apt: Could not get lock /var/lib/dpkg/lock-frontend',
+        pending: [],
+        pendingCount: null,
+        securityCount: null,
+        lastInstallAt: null,
+      },
+    ],
+    rebootRequired: null,
+    rebootReasons: [],
+  };
+  const res = await c.app.inject(
+    post(agent.authorization, { ...report, sections: { ...report.sections, patches } }),
+  );
+  t.equal(res.statusCode, 202, res.body);
+  t.same(res.json().ignoredSections, []);
+  const { hosts } = (await c.app.inject({ url: '/api/v1/hosts', headers: c.admin })).json();
+  const host = (
+    await c.app.inject({ url: `/api/v1/hosts/${hosts[0].id}`, headers: c.admin })
+  ).json();
+  t.equal(host.sections.patches.data.sources[0].ok, false);
+  t.equal(host.sections.patches.data.sources[0].pendingCount, null, 'an error is not 0 pending');
+});
+
+t.test('unknown values are stored as null, never coerced to 0 or ""', async (t) => {
+  const c = await testCollector(t);
+  const agent = await c.enroll('m-1');
+  const report = sampleReport({
+    agentId: agent.agentId,
+    machineId: 'm-1',
+    sections: ['system', 'performance'],
+  });
+  const system = report.sections.system!;
+  system.hardware.serial = null;
+  system.cpu.speedGhz = null;
+  system.os.build = null;
+  report.sections.performance!.cpu.utilisation = null;
+  report.sections.performance!.processes.total = null;
+  t.equal((await c.app.inject(post(agent.authorization, report))).statusCode, 202);
+  const { hosts } = (await c.app.inject({ url: '/api/v1/hosts', headers: c.admin })).json();
+  const host = (
+    await c.app.inject({ url: `/api/v1/hosts/${hosts[0].id}`, headers: c.admin })
+  ).json();
+  const stored = host.sections.system.data;
+  t.equal(stored.hardware.serial, null);
+  t.equal(stored.cpu.speedGhz, null);
+  t.equal(stored.os.build, null);
+  t.equal(host.latestPerformance.cpuUtilisation, null);
+  t.equal(host.latestPerformance.processCount, null);
+});

@@ -14,7 +14,7 @@ t.test('sample reports are valid v1 reports', async (t) => {
   t.equal(firstError(sampleReport()), null);
   t.equal(firstError(sampleReport({ sections: ['system', 'performance'] })), null);
   t.equal(sampleReport().schema, REPORT_SCHEMA_ID);
-  t.same(KNOWN_SECTIONS, ['system', 'performance']);
+  t.same(KNOWN_SECTIONS, ['system', 'performance', 'patches']);
 });
 
 t.test('a realistic performance report is about 2 KB', async (t) => {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { EnrollRequest, EnrollResponse, ErrorBody } from '@vcio/shared';
 import { HttpError } from '../http/errors.js';
+import { strictBodyCompiler } from '../http/validation.js';
 import { hashSecret, newSecret, secretMatches, splitCredential } from '../security/tokens.js';
 import type { Store } from '../store/types.js';
 
@@ -19,6 +20,7 @@ export const enrollRoutes =
           body: EnrollRequest,
           response: { 201: EnrollResponse, '4xx': ErrorBody },
         },
+        validatorCompiler: strictBodyCompiler,
       },
       async (request, reply) => {
         const { token, machineId, hostname, agentVersion } = request.body;

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { ErrorBody, Report, ReportAccepted } from '@vcio/shared';
 import { authenticateAgent } from '../http/auth.js';
 import { HttpError } from '../http/errors.js';
+import { strictBodyCompiler } from '../http/validation.js';
 import { splitSections } from '../ingest/sections.js';
 import { cachedLookup } from '../security/record-cache.js';
 import type { AgentRecord, Store } from '../store/types.js';
@@ -47,7 +48,10 @@ export const reportRoutes =
 
     app.post<{ Body: Report }>(
       '/reports',
-      { schema: { body: Report, response: { 202: ReportAccepted, '4xx': ErrorBody } } },
+      {
+        schema: { body: Report, response: { 202: ReportAccepted, '4xx': ErrorBody } },
+        validatorCompiler: strictBodyCompiler,
+      },
       async (request, reply) => {
         const agent = request.agent!;
         const report = request.body;

@@ -9,19 +9,21 @@
 // - a field inside a section is never removed or retyped within v1.
 import { Type, type Static } from '@sinclair/typebox';
 import { List, Text, Timestamp } from './common.js';
+import { PatchesSection } from './patches.js';
 import { PerformanceSection } from './performance.js';
 import { SystemSection } from './system.js';
 
 export const REPORT_SCHEMA_ID = 'vcio.report/v1';
 
 /** Sections this version of the contract defines, in the order they are documented. */
-export const KNOWN_SECTIONS = ['system', 'performance'] as const;
+export const KNOWN_SECTIONS = ['system', 'performance', 'patches'] as const;
 export type SectionName = (typeof KNOWN_SECTIONS)[number];
 
 export const Sections = Type.Object(
   {
     system: Type.Optional(SystemSection),
     performance: Type.Optional(PerformanceSection),
+    patches: Type.Optional(PatchesSection),
   },
   // Unknown sections from newer agents pass validation and are ignored by the collector.
   { additionalProperties: true },
