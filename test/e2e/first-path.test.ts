@@ -52,6 +52,17 @@ t.test('agent enrolls, reports this machine, and the API shows it', async (t) =>
   const system = host.sections.system.data;
   t.equal(system.memory.totalBytes, totalmem(), 'this machine’s real memory size');
   t.equal(system.os.kernel, release(), 'this machine’s real kernel');
+  // The agent reports what it cannot read as null, never "": nothing on the way may
+  // turn one into the other.
+  const empties: string[] = [];
+  const walk = (value: unknown, path: string): void => {
+    if (value === '') empties.push(path);
+    else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) walk(v, `${path}/${k}`);
+    }
+  };
+  walk(system, 'system');
+  t.same(empties, [], 'no empty strings stored');
   t.ok(host.latestPerformance, 'a performance sample was stored');
   t.ok(host.latestPerformance.memoryTotalBytes > 0);
 
