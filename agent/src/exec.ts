@@ -159,3 +159,10 @@ function firstLine(text: string): string | undefined {
     .find((l) => l.length > 0);
   return line === undefined ? undefined : line.slice(0, 300);
 }
+
+/** The shape of runCommand, for collectors that take a fake runner in tests. */
+export type CommandRunner = (
+  file: string,
+  args: readonly string[],
+  options: RunOptions,
+) => Promise<CommandResult>;

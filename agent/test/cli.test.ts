@@ -85,7 +85,7 @@ t.test('usage errors exit 2 with one line naming the problem', async (t) => {
   t.equal(unknownCollector.code, ExitCode.usage);
   t.equal(
     unknownCollector.stderr,
-    "vcio-agent: error: unknown collector 'nope' in --only; valid collectors: system, performance\n",
+    "vcio-agent: error: unknown collector 'nope' in --only; valid collectors: system, performance, patches\n",
   );
   const insecure = await runCli(
     ['enroll', '--url', 'http://192.0.2.1', '--token', 't'],
@@ -167,7 +167,7 @@ t.test('enroll, then once: a valid gzip report reaches the collector', async (t)
   const report = sent[0]?.json as Report;
   t.same(contractErrors(Report, report), []);
   t.equal(report.agent.id, AGENT_ID);
-  t.same(Object.keys(report.sections).sort(), ['performance', 'system']);
+  t.same(Object.keys(report.sections).sort(), ['patches', 'performance', 'system']);
   const logLines = once.stderr
     .trim()
     .split('\n')
@@ -258,7 +258,7 @@ t.test('run: reports on its cadence and stops cleanly on SIGTERM', async (t) => 
   const reports = collector.received.map((r) => r.json as Report);
   t.same(
     Object.keys(reports[0]!.sections).sort(),
-    ['performance', 'system'],
+    ['patches', 'performance', 'system'],
     'the first tick sends everything',
   );
   t.same(Object.keys(reports[1]!.sections), ['performance'], 'then only what is due');

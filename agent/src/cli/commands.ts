@@ -218,6 +218,7 @@ export async function onceCommand(
 export interface RunOptions {
   performanceEvery?: number;
   systemEvery?: number;
+  patchesEvery?: number;
   jitter?: number;
   maxAttempts?: number;
 }
@@ -244,7 +245,11 @@ export async function runCommand(env: CommandEnv, options: RunOptions): Promise<
   const { ticks } = await runServiceLoop(
     {
       collectors,
-      intervals: { performance: options.performanceEvery, system: options.systemEvery },
+      intervals: {
+        performance: options.performanceEvery,
+        system: options.systemEvery,
+        patches: options.patchesEvery,
+      },
       jitter: options.jitter ?? DEFAULT_JITTER,
       build: (due) => report(env, due, credentials.agentId, machineId),
       delivery,

@@ -167,7 +167,9 @@ export function buildProgram(
 
   program
     .command('run')
-    .description('run as a service: performance every 60 s, system hourly, until SIGTERM/SIGINT')
+    .description(
+      'run as a service: performance every 60 s, system hourly, patches every 4 h, until SIGTERM/SIGINT',
+    )
     .addOption(
       new Option(
         '--performance-every <seconds>',
@@ -178,6 +180,12 @@ export function buildProgram(
       new Option(
         '--system-every <seconds>',
         `seconds between system inventories (default: ${cadence('system')})`,
+      ).argParser(positiveNumber),
+    )
+    .addOption(
+      new Option(
+        '--patches-every <seconds>',
+        `seconds between patch checks (default: ${cadence('patches')})`,
       ).argParser(positiveNumber),
     )
     .addOption(

@@ -4,6 +4,7 @@
 //
 // Factories rather than instances: some collectors keep state between runs (performance
 // keeps the previous counters to compute rates), and each agent run or test gets its own.
+import { createPatchesCollector } from './patches/index.js';
 import { createPerformanceCollector } from './performance.js';
 import { createSystemCollector } from './system.js';
 import type { AnyCollector } from './types.js';
@@ -11,6 +12,7 @@ import type { AnyCollector } from './types.js';
 const COLLECTOR_FACTORIES: ReadonlyArray<() => AnyCollector> = [
   createSystemCollector,
   createPerformanceCollector,
+  createPatchesCollector,
 ];
 
 export function createCollectors(): AnyCollector[] {
