@@ -168,7 +168,7 @@ export function buildProgram(
   program
     .command('run')
     .description(
-      'run as a service: performance every 60 s, system hourly, patches every 4 h, until SIGTERM/SIGINT',
+      'run as a service: performance every 60 s, system hourly, patches every 6 h, until SIGTERM/SIGINT',
     )
     .addOption(
       new Option(

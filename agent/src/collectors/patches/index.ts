@@ -9,7 +9,7 @@
 //           registry keys, Get-HotFix as a fallback for the last install.
 //   macOS   macos.ts: softwareupdate --list.
 // Time: seconds on Linux; a Windows Update search or softwareupdate can take minutes, so
-//   the default cadence is every 4 hours and the timeout 15 minutes.
+//   the default cadence is every 6 hours and the timeout 15 minutes.
 // Privileges: none required to read; run as root/SYSTEM for the fullest answers.
 // A source that cannot answer is reported with ok: false and its error, never as
 // "0 pending".
@@ -21,7 +21,7 @@ import { collectWindowsPatches } from './windows.js';
 export function createPatchesCollector(): Collector<'patches'> {
   return {
     name: 'patches',
-    cadenceSeconds: 4 * 3600,
+    cadenceSeconds: 6 * 3600,
     platforms: ['linux', 'win32', 'darwin'],
     timeoutSeconds: 900,
     async collect(ctx) {
