@@ -20,9 +20,10 @@
 // (parseSoftwareUpdateList, pure, tested on recorded real outputs).
 //
 // NOT verified on a real Mac: none was available when this was written.
-import type { PatchesSection, PatchSource, PendingUpdate } from '@vcio/shared';
+import type { PatchesSection, PendingUpdate } from '@vcio/shared';
 import { commandFailure, runCommand, type CommandResult, type CommandRunner } from '../../exec.js';
 import type { CollectContext } from '../types.js';
+import { secondsBetween, unansweredSource } from './source.js';
 
 export interface MacosPatchDeps {
   run: CommandRunner;
@@ -130,9 +131,7 @@ export function saysNoNewSoftware(text: string): boolean {
   return /^\s*No new software available\.?\s*$/m.test(text);
 }
 
-function elapsed(since: Date, deps: MacosPatchDeps): number {
-  return Math.max(0, (deps.now().getTime() - since.getTime()) / 1000);
-}
+const elapsed = (since: Date, deps: MacosPatchDeps): number => secondsBetween(since, deps.now());
 
 export async function collectMacosPatches(
   ctx: CollectContext,
@@ -141,17 +140,7 @@ export async function collectMacosPatches(
   const checkedAt = deps.now();
   const failed = (error: string): PatchesSection => {
     ctx.logger.warn({ error }, 'patches: softwareupdate could not be read');
-    const source: PatchSource = {
-      manager: 'softwareupdate',
-      checkedAt: checkedAt.toISOString(),
-      durationSeconds: elapsed(checkedAt, deps),
-      ok: false,
-      error: error.slice(0, 2048),
-      pending: [],
-      pendingCount: null,
-      securityCount: null,
-      lastInstallAt: null,
-    };
+    const source = unansweredSource('softwareupdate', checkedAt, deps.now(), error);
     return { sources: [source], rebootRequired: null, rebootReasons: [] };
   };
 

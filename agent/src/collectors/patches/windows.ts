@@ -27,6 +27,7 @@ import { win32 } from 'node:path';
 import type { PatchesSection, PatchSeverity, PatchSource, PendingUpdate } from '@vcio/shared';
 import { commandFailure, runCommand, type CommandResult, type CommandRunner } from '../../exec.js';
 import type { CollectContext } from '../types.js';
+import { secondsBetween, unansweredSource } from './source.js';
 
 export interface WindowsPatchDeps {
   run: CommandRunner;
@@ -430,22 +431,10 @@ function failedSource(
   error: string,
   lastInstallAt: string | null,
 ): PatchSource {
-  return {
-    manager: 'windows-update',
-    checkedAt: checkedAt.toISOString(),
-    durationSeconds: elapsed(checkedAt, deps),
-    ok: false,
-    error: error.slice(0, 2048),
-    pending: [],
-    pendingCount: null,
-    securityCount: null,
-    lastInstallAt,
-  };
+  return unansweredSource('windows-update', checkedAt, deps.now(), error, lastInstallAt);
 }
 
-function elapsed(since: Date, deps: WindowsPatchDeps): number {
-  return Math.max(0, (deps.now().getTime() - since.getTime()) / 1000);
-}
+const elapsed = (since: Date, deps: WindowsPatchDeps): number => secondsBetween(since, deps.now());
 
 /** Runs a PowerShell script; the failure in one line, or its stdout. */
 async function runPowerShell(
