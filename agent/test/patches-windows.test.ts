@@ -19,20 +19,12 @@ import type { CollectContext } from '../src/collectors/types.js';
 import { CommandStartError, type CommandResult, type RunOptions } from '../src/exec.js';
 import { captureLogger } from './helpers/capture-logger.js';
 import { contractErrors } from './helpers/contract.js';
+import { commandResult } from './helpers/command-result.js';
 import { readFixture } from './helpers/fixtures.js';
 
 const json = (name: string): string => readFixture(`patches/windows-update-json/${name}`);
 
-const result = (stdout: string, over: Partial<CommandResult> = {}): CommandResult => ({
-  stdout,
-  stderr: '',
-  exitCode: 0,
-  signal: null,
-  timedOut: false,
-  truncated: false,
-  durationMs: 5,
-  ...over,
-});
+const result = commandResult;
 
 interface Call {
   file: string;

@@ -6,7 +6,7 @@ import { hostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { agentAuthorization } from '@vcio/shared';
 import { sampleReport } from '@vcio/shared/testing';
-import { runAgent, startCollectorProcess, tempDir } from '../lib/processes.js';
+import { enrollAgent, runAgent, startCollectorProcess, tempDir } from '../lib/processes.js';
 
 // Tests read the API's JSON loosely: the assertions are the type check.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -23,15 +23,7 @@ t.test('agent enrolls, reports this machine, and the API shows it', async (t) =>
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${collector.url}/api/v1${path}`, { ...init, headers: { ...admin, ...init.headers } });
 
-  const enroll = await runAgent([
-    'enroll',
-    '--state-dir',
-    stateDir,
-    '--url',
-    collector.url,
-    '--token',
-    collector.bootstrap.enrollToken,
-  ]);
+  const enroll = await enrollAgent(collector, stateDir);
   t.equal(enroll.code, 0, `enroll: ${enroll.stderr}`);
   t.notMatch(
     enroll.stderr + enroll.stdout,
@@ -147,15 +139,7 @@ t.test('the agent service stops on SIGTERM even when nobody reads its logs', asy
     await collector.stop();
     rmSync(stateDir, { recursive: true, force: true });
   });
-  const enroll = await runAgent([
-    'enroll',
-    '--state-dir',
-    stateDir,
-    '--url',
-    collector.url,
-    '--token',
-    collector.bootstrap.enrollToken,
-  ]);
+  const enroll = await enrollAgent(collector, stateDir);
   t.equal(enroll.code, 0);
   const agent = spawn(
     process.execPath,

@@ -106,3 +106,16 @@ export function runAgent(args: string[], env: NodeJS.ProcessEnv = {}): Promise<R
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** `vcio-agent enroll` into the collector's bootstrap tenant, with state in stateDir. */
+export function enrollAgent(collector: CollectorProcess, stateDir: string): Promise<RunResult> {
+  return runAgent([
+    'enroll',
+    '--state-dir',
+    stateDir,
+    '--url',
+    collector.url,
+    '--token',
+    collector.bootstrap.enrollToken,
+  ]);
+}
