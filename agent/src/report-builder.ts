@@ -13,6 +13,7 @@ import {
 } from '@vcio/shared';
 import type { AnyCollector } from './collectors/types.js';
 import { errorMessage } from './errors.js';
+import { liveHost, type HostAccess } from './host.js';
 import type { Logger } from './log.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -25,6 +26,8 @@ export interface BuildReportOptions {
   machineId: string;
   hostname: string;
   logger: Logger;
+  /** the machine to read; the live one unless replaying recorded outputs */
+  host?: HostAccess;
   /** overrides each collector's own timeoutSeconds (tests) */
   timeoutMs?: number;
   /** aborts the collectors still running, e.g. when the agent is stopping */
@@ -60,6 +63,7 @@ async function runOne(
       collector.collect({
         logger: options.logger.child({ collector: collector.name }),
         signal: controller.signal,
+        host: options.host ?? liveHost,
       }),
       timeout,
     ]);

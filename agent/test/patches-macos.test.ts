@@ -1,3 +1,4 @@
+import { liveHost } from '../src/host.js';
 import { PatchesSection } from '@vcio/shared';
 import t from 'tap';
 import {
@@ -43,7 +44,7 @@ function fakeDeps(answer: CommandResult | Error): {
 }
 
 function ctx(): CollectContext {
-  return { logger: captureLogger().logger, signal: new AbortController().signal };
+  return { logger: captureLogger().logger, signal: new AbortController().signal, host: liveHost };
 }
 
 t.test('parseSoftwareUpdateList: new format (macOS Tahoe)', async (t) => {

@@ -1,3 +1,4 @@
+import { liveHost } from '../src/host.js';
 import { PatchesSection } from '@vcio/shared';
 import t from 'tap';
 import {
@@ -58,7 +59,7 @@ function fakeDeps(answers: (CommandResult | Error)[]): { deps: WindowsPatchDeps;
 
 function ctx(): CollectContext & { text(): string } {
   const { logger, text } = captureLogger();
-  return { logger, signal: new AbortController().signal, text };
+  return { logger, signal: new AbortController().signal, host: liveHost, text };
 }
 
 t.test('parseWindowsUpdateJson: PowerShell 7 style document, three updates', async (t) => {

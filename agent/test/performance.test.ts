@@ -1,3 +1,4 @@
+import { liveHost } from '../src/host.js';
 import { PerformanceSection } from '@vcio/shared';
 import t from 'tap';
 import {
@@ -183,6 +184,7 @@ t.test('the real collector on this machine produces a valid section', async (t) 
   const section = await collector.collect({
     logger: silentLogger(),
     signal: new AbortController().signal,
+    host: liveHost,
   });
   t.same(contractErrors(PerformanceSection, section), []);
   t.ok(
@@ -194,6 +196,7 @@ t.test('the real collector on this machine produces a valid section', async (t) 
   const again = await collector.collect({
     logger: silentLogger(),
     signal: new AbortController().signal,
+    host: liveHost,
   });
   t.ok(
     again.intervalSeconds < section.intervalSeconds + 5,

@@ -28,6 +28,12 @@ export const ReportAccepted = Type.Object({
   duplicate: Type.Boolean(),
   /** sections this collector does not know (from a newer agent) and did not store */
   ignoredSections: Type.Array(Type.String()),
+  /**
+   * Sections the agent should send whole next time: a hash-only software section whose
+   * hash this collector does not hold (a restored database, a new collector). Absent from
+   * older collectors' answers, which agents read as "nothing to resend".
+   */
+  resend: Type.Optional(Type.Array(Type.String())),
 });
 export type ReportAccepted = Static<typeof ReportAccepted>;
 

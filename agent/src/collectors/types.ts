@@ -1,12 +1,15 @@
 // What a collector is. One collector fills one section of the report; see index.ts for the
 // registry and system.ts / performance.ts for examples.
 import type { ReportSections, SectionName } from '@vcio/shared';
+import type { HostAccess } from '../host.js';
 import type { Logger } from '../log.js';
 
 export interface CollectContext {
   logger: Logger;
   /** aborted when the report builder gives up on this collector (timeout) or the agent stops */
   signal: AbortSignal;
+  /** the machine to read: the live one, or recorded outputs in replay mode (host.ts) */
+  host: HostAccess;
 }
 
 export interface Collector<K extends SectionName = SectionName> {

@@ -9,14 +9,24 @@
 // - a field inside a section is never removed or retyped within v1.
 import { Type, type Static } from '@sinclair/typebox';
 import { List, Text, Timestamp } from './common.js';
+import { OutboxSection } from './outbox.js';
 import { PatchesSection } from './patches.js';
 import { PerformanceSection } from './performance.js';
+import { SecuritySection } from './security.js';
+import { SoftwareSection } from './software.js';
 import { SystemSection } from './system.js';
 
 export const REPORT_SCHEMA_ID = 'vcio.report/v1';
 
 /** Sections this version of the contract defines, in the order they are documented. */
-export const KNOWN_SECTIONS = ['system', 'performance', 'patches'] as const;
+export const KNOWN_SECTIONS = [
+  'system',
+  'performance',
+  'patches',
+  'software',
+  'security',
+  'outbox',
+] as const;
 export type SectionName = (typeof KNOWN_SECTIONS)[number];
 
 export const Sections = Type.Object(
@@ -24,6 +34,9 @@ export const Sections = Type.Object(
     system: Type.Optional(SystemSection),
     performance: Type.Optional(PerformanceSection),
     patches: Type.Optional(PatchesSection),
+    software: Type.Optional(SoftwareSection),
+    security: Type.Optional(SecuritySection),
+    outbox: Type.Optional(OutboxSection),
   },
   // Unknown sections from newer agents pass validation and are ignored by the collector.
   { additionalProperties: true },

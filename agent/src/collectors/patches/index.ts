@@ -14,9 +14,9 @@
 // A source that cannot answer is reported with ok: false and its error, never as
 // "0 pending".
 import type { Collector } from '../types.js';
-import { collectLinuxPatches } from './linux.js';
-import { collectMacosPatches } from './macos.js';
-import { collectWindowsPatches } from './windows.js';
+import { collectLinuxPatches, linuxPatchDeps } from './linux.js';
+import { collectMacosPatches, macosPatchDeps } from './macos.js';
+import { collectWindowsPatches, windowsPatchDeps } from './windows.js';
 
 export function createPatchesCollector(): Collector<'patches'> {
   return {
@@ -25,9 +25,10 @@ export function createPatchesCollector(): Collector<'patches'> {
     platforms: ['linux', 'win32', 'darwin'],
     timeoutSeconds: 900,
     async collect(ctx) {
-      if (process.platform === 'win32') return collectWindowsPatches(ctx);
-      if (process.platform === 'darwin') return collectMacosPatches(ctx);
-      return collectLinuxPatches(ctx);
+      const { host } = ctx;
+      if (host.platform === 'win32') return collectWindowsPatches(ctx, windowsPatchDeps(host));
+      if (host.platform === 'darwin') return collectMacosPatches(ctx, macosPatchDeps(host));
+      return collectLinuxPatches(ctx, linuxPatchDeps(host));
     },
   };
 }

@@ -24,10 +24,10 @@
 //
 // A command that fails (lock held, timeout, cache missing) gives its source ok: false with
 // the error, an empty list and null counts: never "0 pending".
-import { access, readFile } from 'node:fs/promises';
 import type { PatchManager, PatchSource, PatchesSection, PendingUpdate } from '@vcio/shared';
 import { errorMessage } from '../../errors.js';
-import { commandFailure, describeCommand, runCommand, type CommandResult } from '../../exec.js';
+import { commandFailure, describeCommand, type CommandResult } from '../../exec.js';
+import { liveHost, type HostAccess } from '../../host.js';
 import type { CollectContext } from '../types.js';
 import {
   parseAptError,
@@ -79,22 +79,23 @@ const MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 const MAX_PENDING = 2000;
 const C_LOCALE = { LANG: 'C', LC_ALL: 'C' };
 
-export const defaultLinuxPatchDeps: LinuxPatchDeps = {
-  run: (file, args, options) =>
-    runCommand(file, args, {
-      timeoutMs: options.timeoutMs,
-      maxOutputBytes: MAX_OUTPUT_BYTES,
-      env: { ...process.env, ...C_LOCALE },
-    }),
-  readFile: (path) => readFile(path, 'utf8'),
-  exists: (path) =>
-    access(path).then(
-      () => true,
-      () => false,
-    ),
-  now: () => new Date(),
-  paths: LINUX_PATCH_PATHS,
-};
+/** The patch reader's view of a host: commands in the C locale, bounded output. */
+export function linuxPatchDeps(host: HostAccess): LinuxPatchDeps {
+  return {
+    run: (file, args, options) =>
+      host.run(file, args, {
+        timeoutMs: options.timeoutMs,
+        maxOutputBytes: MAX_OUTPUT_BYTES,
+        env: { ...host.env, ...C_LOCALE },
+      }),
+    readFile: (path) => host.readFile(path),
+    exists: (path) => host.exists(path),
+    now: () => host.now(),
+    paths: LINUX_PATCH_PATHS,
+  };
+}
+
+export const defaultLinuxPatchDeps: LinuxPatchDeps = linuxPatchDeps(liveHost);
 
 type Run = { result: CommandResult } | { error: string };
 

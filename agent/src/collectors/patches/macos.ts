@@ -21,7 +21,8 @@
 //
 // NOT verified on a real Mac: none was available when this was written.
 import type { PatchesSection, PendingUpdate } from '@vcio/shared';
-import { commandFailure, runCommand, type CommandResult, type CommandRunner } from '../../exec.js';
+import { commandFailure, type CommandResult, type CommandRunner } from '../../exec.js';
+import { liveHost, type HostAccess } from '../../host.js';
 import type { CollectContext } from '../types.js';
 import { secondsBetween, unansweredSource } from './source.js';
 
@@ -30,10 +31,11 @@ export interface MacosPatchDeps {
   now(): Date;
 }
 
-export const defaultMacosPatchDeps: MacosPatchDeps = {
-  run: runCommand,
-  now: () => new Date(),
-};
+export function macosPatchDeps(host: HostAccess): MacosPatchDeps {
+  return { run: host.run, now: () => host.now() };
+}
+
+export const defaultMacosPatchDeps: MacosPatchDeps = macosPatchDeps(liveHost);
 
 export const SOFTWAREUPDATE_PATH = '/usr/sbin/softwareupdate';
 export const SOFTWAREUPDATE_LIST_ARGS = ['--list'] as const;

@@ -25,7 +25,8 @@
 // values from real Get-WindowsUpdate captures; the table parsers on real captures.
 import { win32 } from 'node:path';
 import type { PatchesSection, PatchSeverity, PatchSource, PendingUpdate } from '@vcio/shared';
-import { commandFailure, runCommand, type CommandResult, type CommandRunner } from '../../exec.js';
+import { commandFailure, type CommandResult, type CommandRunner } from '../../exec.js';
+import { liveHost, type HostAccess } from '../../host.js';
 import type { CollectContext } from '../types.js';
 import { secondsBetween, unansweredSource } from './source.js';
 
@@ -35,11 +36,11 @@ export interface WindowsPatchDeps {
   now(): Date;
 }
 
-export const defaultWindowsPatchDeps: WindowsPatchDeps = {
-  run: runCommand,
-  env: process.env,
-  now: () => new Date(),
-};
+export function windowsPatchDeps(host: HostAccess): WindowsPatchDeps {
+  return { run: host.run, env: host.env, now: () => host.now() };
+}
+
+export const defaultWindowsPatchDeps: WindowsPatchDeps = windowsPatchDeps(liveHost);
 
 export const WINDOWS_UPDATE_TIMEOUT_MS = 600_000;
 export const GET_HOTFIX_TIMEOUT_MS = 60_000;
