@@ -10,11 +10,17 @@
 //                              not the report, and re-enrolling makes them sendable again
 //   any other 4xx (400, 413)   this report can never be accepted: set it aside as .rejected
 //                              and go on, so one bad report cannot block the queue forever
-import type { Report } from '@vcio/shared';
+//
+// On the way into the queue a report is prepared: the software list is left out when the
+// collector already holds it (software-upload.ts), and the outbox's own state (queued,
+// dropped) is added as the `outbox` section whenever the report carries the system
+// inventory or reports are waiting, so the collector learns of reports lost in an outage.
+import type { OutboxSection, Report } from '@vcio/shared';
 import { AgentError, errorMessage, RejectedError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import type { Logger } from './log.js';
 import type { Outbox } from './outbox.js';
+import { SoftwareUpload } from './software-upload.js';
 import type { Credentials } from './state.js';
 import { sendReport, type RetryPolicy, type TransportDeps } from './transport.js';
 
@@ -43,9 +49,16 @@ function isCredentialProblem(err: RejectedError): boolean {
   return err.status === 401 || err.status === 403;
 }
 
+/** The report with the outbox's state added when it is worth telling (see the header). */
+export function withOutboxStatus(report: Report, status: OutboxSection): Report {
+  if (report.sections.system === undefined && status.queued === 0) return report;
+  return { ...report, sections: { ...report.sections, outbox: status } };
+}
+
 export class OutboxDelivery implements ReportDelivery {
   private running: Promise<DrainResult> | undefined;
   private again = false;
+  private readonly software: Promise<SoftwareUpload>;
 
   constructor(
     readonly outbox: Outbox,
@@ -53,7 +66,9 @@ export class OutboxDelivery implements ReportDelivery {
     private readonly policy: RetryPolicy,
     private readonly deps: TransportDeps,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.software = SoftwareUpload.open(outbox.dir, logger);
+  }
 
   /** Enqueues durably, then starts a drain in the background (see settled()). */
   async deliver(report: Report, signal?: AbortSignal): Promise<void> {
@@ -61,7 +76,9 @@ export class OutboxDelivery implements ReportDelivery {
     void this.drain(signal);
   }
 
-  async enqueue(report: Report): Promise<void> {
+  async enqueue(built: Report): Promise<void> {
+    const software = await this.software;
+    const report = withOutboxStatus(software.prepare(built), this.outbox.stats());
     try {
       await this.outbox.enqueue(report);
     } catch (err) {
@@ -170,6 +187,7 @@ export class OutboxDelivery implements ReportDelivery {
       return stop;
     }
     await this.outbox.remove(name);
+    await (await this.software).accepted(report, sent.accepted);
     result.sent++;
     this.logger.info(
       {
