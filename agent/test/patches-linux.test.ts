@@ -8,6 +8,7 @@ import {
   collectLinuxPatches,
   combineReboot,
   defaultLinuxPatchDeps,
+  parseRpmInstallTimes,
   LINUX_PATCH_PATHS,
   type LinuxPatchDeps,
   type LinuxPatchPaths,
@@ -298,7 +299,32 @@ t.test('dnf exit 0: nothing pending, updateinfo not run', async (t) => {
   const section = await collectLinuxPatches(undefined, deps);
   t.match(section.sources[0], { ok: true, pendingCount: 0, securityCount: 0 });
   t.equal(section.rebootRequired, false);
-  t.same(deps.ran, ['/usr/bin/dnf -C check-update', '/usr/bin/needs-restarting -r']);
+  t.same(deps.ran, [
+    '/usr/bin/dnf -C check-update',
+    '/usr/bin/rpm -qa --queryformat %{INSTALLTIME}\n',
+    '/usr/bin/needs-restarting -r',
+  ]);
+  t.equal(section.sources[0]?.lastInstallAt, null, 'rpm could not say: unknown, not "never"');
+});
+
+t.test('dnf: the last install time is the newest in the rpm database', async (t) => {
+  // rpm's queryformat output: one epoch-seconds INSTALLTIME per package, in database order
+  const installTimes = ['1571256170', '1680420802', '1680420799', ''].join('\n');
+  const deps = fakeMachine(
+    { [P.dnf]: '' },
+    {
+      '/usr/bin/dnf -C check-update': result('', 0),
+      '/usr/bin/rpm -qa --queryformat %{INSTALLTIME}\n': result(installTimes, 0),
+    },
+  );
+  const section = await collectLinuxPatches(undefined, deps);
+  t.equal(section.sources[0]?.lastInstallAt, '2023-04-02T07:33:22.000Z');
+});
+
+t.test('parseRpmInstallTimes: empty, junk and (none) lines', async (t) => {
+  t.equal(parseRpmInstallTimes(''), null);
+  t.equal(parseRpmInstallTimes('(none)\nnot a number\n-5\n'), null);
+  t.equal(parseRpmInstallTimes('1571256170\r\n'), '2019-10-16T20:02:50.000Z');
 });
 
 t.test('dnf exit 1: ok false, counts null; needs-restarting odd exit', async (t) => {

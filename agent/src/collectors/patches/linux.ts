@@ -3,7 +3,10 @@
 //
 // Collects: one PatchSource per package manager found (apt, dnf or else yum, zypper) with
 //   its pending updates (name, versions, security flag, severity, advisories where the
-//   manager says), counts, and the last install time (apt only, from its history log);
+//   manager says), counts, and the last install time (apt: the last install or upgrade in
+//   its history log; dnf, yum, zypper: the newest install time in the rpm database, i.e.
+//   the last package rpm installed, an update or a new package alike, which is what the
+//   patching checks need without reading each manager's own history format);
 //   rebootRequired and the packages asking for it.
 // Platforms: Linux.
 // Runs (each with LANG=C/LC_ALL=C, argument arrays, no shell, 300 s timeout):
@@ -12,6 +15,7 @@
 //   dnf:    dnf -C check-update; dnf -C updateinfo list --available; needs-restarting -r
 //   yum:    yum -C check-update; yum -C updateinfo list; needs-restarting -r
 //   zypper: zypper --non-interactive --no-refresh list-patches; reads /run/reboot-needed
+//   rpm:    rpm -qa --queryformat '%{INSTALLTIME}\n' (dnf, yum, zypper machines)
 // No refresh: the agent never runs apt-get update, dnf makecache or zypper refresh. It
 //   reports what the machine's own schedule (apt-daily, dnf-makecache.timer, ...) last
 //   fetched: refreshing from hundreds of agents would load the mirrors and take the package
@@ -50,6 +54,7 @@ export const LINUX_PATCH_PATHS = {
   dnf: '/usr/bin/dnf',
   yum: '/usr/bin/yum',
   zypper: '/usr/bin/zypper',
+  rpm: '/usr/bin/rpm',
   needrestart: '/usr/sbin/needrestart',
   needsRestarting: '/usr/bin/needs-restarting',
   rebootRequired: '/var/run/reboot-required',
@@ -210,6 +215,23 @@ export async function checkDnf(deps: LinuxPatchDeps, manager: 'dnf' | 'yum'): Pr
   };
 }
 
+/** `rpm -qa --queryformat '%{INSTALLTIME}\n'`: one epoch-seconds value per package. */
+export function parseRpmInstallTimes(text: string): string | null {
+  let newest = 0;
+  for (const line of text.split('\n')) {
+    const value = Number(line.trim());
+    if (Number.isSafeInteger(value) && value > newest) newest = value;
+  }
+  return newest > 0 ? new Date(newest * 1000).toISOString() : null;
+}
+
+/** The newest package install time rpm knows; null when rpm cannot say. */
+export async function rpmLastInstall(deps: LinuxPatchDeps): Promise<string | null> {
+  const r = await run(deps, deps.paths.rpm, ['-qa', '--queryformat', '%{INSTALLTIME}\n']);
+  if ('error' in r || r.result.exitCode !== 0) return null;
+  return parseRpmInstallTimes(r.result.stdout);
+}
+
 export async function checkZypper(deps: LinuxPatchDeps): Promise<Checked> {
   const args = ['--non-interactive', '--no-refresh', 'list-patches'];
   const r = await run(deps, deps.paths.zypper, args);
@@ -275,6 +297,12 @@ export function combineReboot(
   return { rebootRequired, rebootReasons: reasons.slice(0, 64).map((r) => r.slice(0, 256)) };
 }
 
+/** An rpm-based check, with the last install time read whether or not the check answered. */
+async function withRpmHistory(deps: LinuxPatchDeps, check: Promise<Checked>): Promise<Checked> {
+  const checked = await check;
+  return { ...checked, lastInstallAt: await rpmLastInstall(deps) };
+}
+
 export async function collectLinuxPatches(
   _ctx: Pick<CollectContext, 'logger' | 'signal'> | undefined,
   deps: LinuxPatchDeps = defaultLinuxPatchDeps,
@@ -292,11 +320,11 @@ export async function collectLinuxPatches(
       ? 'yum'
       : null;
   if (rpm !== null) {
-    sources.push(await timed(deps, rpm, () => checkDnf(deps, rpm)));
+    sources.push(await timed(deps, rpm, () => withRpmHistory(deps, checkDnf(deps, rpm))));
     reboots.push(await dnfReboot(deps));
   }
   if (await deps.exists(deps.paths.zypper)) {
-    sources.push(await timed(deps, 'zypper', () => checkZypper(deps)));
+    sources.push(await timed(deps, 'zypper', () => withRpmHistory(deps, checkZypper(deps))));
     reboots.push(await zypperReboot(deps));
   }
   return { sources, ...combineReboot(reboots) };
