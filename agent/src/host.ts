@@ -5,6 +5,7 @@
 // passes a host that answers from recorded outputs (replay.ts), which is how the Windows
 // and macOS paths run end to end on a Linux machine, report and all.
 import { access, readFile } from 'node:fs/promises';
+import type { RawSystemInfo } from './collectors/system.js';
 import { runCommand, type CommandRunner } from './exec.js';
 
 export interface HostAccess {
@@ -17,6 +18,14 @@ export interface HostAccess {
   readFile(path: string): Promise<string>;
   exists(path: string): Promise<boolean>;
   now(): Date;
+  /**
+   * The system collector's raw facts, on a host that has them recorded (replay.ts, from
+   * system.json). The system collector cannot read through run/readFile: systeminformation
+   * spawns its own helpers and reads /proc itself. So a host either supplies these facts
+   * or, like liveHost, leaves this out and the collector asks systeminformation, which
+   * describes the machine the agent runs on.
+   */
+  systemInfo?(): Promise<RawSystemInfo>;
 }
 
 export const liveHost: HostAccess = {

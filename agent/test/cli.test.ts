@@ -4,7 +4,9 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Report } from '@vcio/shared';
 import t, { type TAP } from 'tap';
+import { collectorNames, collectorsFor } from '../src/collectors/index.js';
 import { ExitCode } from '../src/exit-codes.js';
+import { SOFTWARE_ACK_FILE } from '../src/software-upload.js';
 import { CREDENTIALS_FILE } from '../src/state.js';
 import { AGENT_VERSION } from '../src/version.js';
 import { closedPort, startFakeCollector, type FakeCollector } from './helpers/collector-server.js';
@@ -17,6 +19,8 @@ t.setTimeout(180_000);
 
 const AGENT_ID = '6f1c5a3e-9d2b-4c8e-a7f0-1b2c3d4e5f60';
 const SECRET = 'cli-test-secret-0123456789';
+/** What a full report from this machine holds: every collector's section, and the outbox's. */
+const everything = [...collectorsFor(process.platform).map((c) => c.name), 'outbox'].sort();
 const accepted = { status: 202, body: { reportId: 'x', duplicate: false, ignoredSections: [] } };
 
 function stateEnv(dir: string): Record<string, string> {
@@ -85,7 +89,7 @@ t.test('usage errors exit 2 with one line naming the problem', async (t) => {
   t.equal(unknownCollector.code, ExitCode.usage);
   t.equal(
     unknownCollector.stderr,
-    "vcio-agent: error: unknown collector 'nope' in --only; valid collectors: system, performance, patches\n",
+    `vcio-agent: error: unknown collector 'nope' in --only; valid collectors: ${collectorNames().join(', ')}\n`,
   );
   const insecure = await runCli(
     ['enroll', '--url', 'http://192.0.2.1', '--token', 't'],
@@ -167,7 +171,7 @@ t.test('enroll, then once: a valid gzip report reaches the collector', async (t)
   const report = sent[0]?.json as Report;
   t.same(contractErrors(Report, report), []);
   t.equal(report.agent.id, AGENT_ID);
-  t.same(Object.keys(report.sections).sort(), ['patches', 'performance', 'system']);
+  t.same(Object.keys(report.sections).sort(), everything, 'every collector, and the outbox');
   const logLines = once.stderr
     .trim()
     .split('\n')
@@ -256,12 +260,12 @@ t.test('run: reports on its cadence and stops cleanly on SIGTERM', async (t) => 
   t.equal(result.code, 0, result.stderr);
   t.ok(collector.received.length >= 3, `${collector.received.length} reports`);
   const reports = collector.received.map((r) => r.json as Report);
+  t.same(Object.keys(reports[0]!.sections).sort(), everything, 'the first tick sends everything');
   t.same(
-    Object.keys(reports[0]!.sections).sort(),
-    ['patches', 'performance', 'system'],
-    'the first tick sends everything',
+    Object.keys(reports[1]!.sections).filter((s) => s !== 'outbox'),
+    ['performance'],
+    'then only what is due',
   );
-  t.same(Object.keys(reports[1]!.sections), ['performance'], 'then only what is due');
   for (const report of reports) t.same(contractErrors(Report, report), []);
   const interval = reports[2]?.sections.performance?.intervalSeconds ?? 0;
   t.ok(
@@ -301,7 +305,9 @@ t.test('once: a report kept while the collector is down goes out with the next r
   t.ok(reports[0]!.collectedAt <= reports[1]!.collectedAt, 'oldest first');
   t.not(reports[0]!.reportId, reports[1]!.reportId);
   t.same(
-    readdirSync(path.join(dir, 'outbox')).filter((n) => n !== 'counters.json'),
+    readdirSync(path.join(dir, 'outbox')).filter(
+      (n) => n !== 'counters.json' && n !== SOFTWARE_ACK_FILE,
+    ),
     [],
     'queue empty',
   );

@@ -11,6 +11,7 @@ import { registerGzipBodies } from './http/gzip.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
+import { inventoryRoutes } from './routes/inventory.js';
 import { reportRoutes } from './routes/reports.js';
 import { tenantRoutes } from './routes/tenants.js';
 import type { Store } from './store/types.js';
@@ -67,6 +68,7 @@ export function buildServer({ config, store, logger }: ServerDeps): FastifyInsta
       api.register(async (readApi) => {
         requireApiToken(readApi, store);
         readApi.register(hostRoutes(store));
+        readApi.register(inventoryRoutes(store));
         readApi.register(tenantRoutes(store));
       });
     },

@@ -10,3 +10,4 @@ export * from './report/outbox.js';
 export * from './report/report.js';
 export * from './report/report-id.js';
 export * from './wire.js';
+export * from './version.js';

@@ -14,7 +14,7 @@ t.test('sample reports are valid v1 reports', async (t) => {
   t.equal(firstError(sampleReport()), null);
   t.equal(firstError(sampleReport({ sections: ['system', 'performance'] })), null);
   t.equal(sampleReport().schema, REPORT_SCHEMA_ID);
-  t.same(KNOWN_SECTIONS, ['system', 'performance', 'patches']);
+  t.same(KNOWN_SECTIONS, ['system', 'performance', 'patches', 'software', 'security', 'outbox']);
 });
 
 t.test('a realistic performance report is about 2 KB', async (t) => {
@@ -32,7 +32,7 @@ t.test('compatibility: sections are optional, unknown sections pass', async (t) 
   const report = sampleReport();
   t.equal(firstError({ ...report, sections: {} }), null, 'a report with no sections (all failed)');
   t.equal(
-    firstError({ ...report, sections: { ...report.sections, software: { hash: 'abc' } } }),
+    firstError({ ...report, sections: { ...report.sections, licences: { seats: 12 } } }),
     null,
     'a newer agent’s section does not break an older collector',
   );

@@ -7,6 +7,10 @@ const BENCHMARKS: Record<string, { summary: string; load(): Promise<BenchmarkMod
     summary: 'reports/s a real collector stores, against a bare Fastify endpoint',
     load: () => import('./ingest.js'),
   },
+  agent: {
+    summary: "the agent's CPU and RSS per collection cycle and at default cadences",
+    load: () => import('./agent.js'),
+  },
 };
 
 function listing(): string {

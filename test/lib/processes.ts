@@ -11,6 +11,8 @@ import { createInterface } from 'node:readline';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const COLLECTOR_MAIN = join(root, 'collector/dist/main.js');
 export const AGENT_CLI = join(root, 'agent/dist/cli.js');
+/** Recorded machines for `vcio-agent ... --replay DIR` (agent/test/fixtures/replay/README.md). */
+export const REPLAY_FIXTURES = join(root, 'agent/test/fixtures/replay');
 
 export interface Bootstrap {
   tenant: { id: string; slug: string };

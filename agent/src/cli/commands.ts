@@ -9,8 +9,10 @@ import { OutboxDelivery } from '../delivery.js';
 import { enroll } from '../enroll.js';
 import { AgentError, errorMessage, StateDirError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { liveHost, type HostAccess } from '../host.js';
 import type { Logger } from '../log.js';
 import { Outbox } from '../outbox.js';
+import { isReplayHost, NOT_REPLAYED, replayHost } from '../replay.js';
 import { buildReport, NIL_AGENT_ID } from '../report-builder.js';
 import { DEFAULT_JITTER, runServiceLoop } from '../service-loop.js';
 import { loadCredentials, loadCredentialsIfEnrolled, type Credentials } from '../state.js';
@@ -24,6 +26,8 @@ export interface CommandEnv {
   stdout(text: string): Promise<void>;
   readMachineId(): Promise<string>;
   hostname(): string;
+  /** the machine the collectors read: liveHost, or a recorded one (--replay, replayEnv) */
+  host: HostAccess;
   transport: Omit<TransportDeps, 'logger'>;
   /**
    * Aborted by SIGTERM/SIGINT. Only commands that can stop gracefully ask for it (the
@@ -45,14 +49,55 @@ export const defaultCommandEnv = {
   platform: process.platform,
   readMachineId: () => readMachineIdDefault(),
   hostname: () => os.hostname(),
+  host: liveHost,
 };
+
+/**
+ * The environment of a command given `--replay DIR`: the machine recorded in DIR replaces
+ * this one everywhere a command looks at "this machine" (platform, id, hostname, what the
+ * collectors read). Without DIR, env unchanged.
+ */
+export async function replayEnv(env: CommandEnv, dir: string | undefined): Promise<CommandEnv> {
+  if (dir === undefined) return env;
+  const host = await replayHost(dir);
+  const skipped = Object.entries(NOT_REPLAYED).map(([name, why]) => `${name}, because ${why}`);
+  env.logger.info(
+    {
+      replay: host.replayDir,
+      platform: host.platform,
+      hostname: host.hostname,
+      machineId: host.machineId,
+      notReplayed: Object.keys(NOT_REPLAYED),
+    },
+    `replaying the machine recorded in ${host.replayDir}; not collected in replay: ${skipped.join('; ')}`,
+  );
+  return {
+    ...env,
+    host,
+    platform: host.platform,
+    readMachineId: async () => host.machineId,
+    hostname: () => host.hostname,
+  };
+}
+
+/** Leaves out the collectors a replay cannot run (NOT_REPLAYED). */
+function replayable(collectors: AnyCollector[], host: HostAccess): AnyCollector[] {
+  if (!isReplayHost(host)) return collectors;
+  return collectors.filter((c) => NOT_REPLAYED[c.name] === undefined);
+}
+
+/** The collectors a command runs by default: all that run on the (possibly replayed) host. */
+function collectorsOf(env: CommandEnv): AnyCollector[] {
+  return replayable(collectorsFor(env.platform), env.host);
+}
 
 /** The collectors named by --only (comma-separated), or all that run on this platform. */
 export function selectCollectors(
   only: string | undefined,
   platform: NodeJS.Platform,
+  host: HostAccess = liveHost,
 ): AnyCollector[] {
-  const available = collectorsFor(platform, createCollectors());
+  const available = replayable(collectorsFor(platform, createCollectors()), host);
   if (only === undefined) return available;
   const valid = createCollectors().map((c) => c.name);
   const names = only
@@ -69,6 +114,9 @@ export function selectCollectors(
         `unknown collector '${name}' in --only; valid collectors: ${valid.join(', ')}`,
       );
     }
+    const notReplayed = isReplayHost(host) ? NOT_REPLAYED[name as AnyCollector['name']] : undefined;
+    if (notReplayed !== undefined)
+      throw new UsageError(`collector '${name}' is not run in replay: ${notReplayed}`);
     if (!available.some((c) => c.name === name))
       throw new UsageError(`collector '${name}' does not run on ${platform}`);
   }
@@ -93,14 +141,16 @@ async function report(
     machineId,
     hostname: env.hostname(),
     logger: env.logger,
+    host: env.host,
   });
 }
 
 export async function collectCommand(
-  env: CommandEnv,
-  options: { only?: string; pretty?: boolean },
+  baseEnv: CommandEnv,
+  options: { only?: string; pretty?: boolean; replay?: string },
 ): Promise<void> {
-  const collectors = selectCollectors(options.only, env.platform);
+  const env = await replayEnv(baseEnv, options.replay);
+  const collectors = selectCollectors(options.only, env.platform, env.host);
   const machineId = await env.readMachineId();
   let credentials: Credentials | null = null;
   try {
@@ -196,13 +246,14 @@ async function deliveryFor(
  * rejects is set aside (exit 5) after the others are sent.
  */
 export async function onceCommand(
-  env: CommandEnv,
-  options: { maxAttempts?: number },
+  baseEnv: CommandEnv,
+  options: { maxAttempts?: number; replay?: string },
 ): Promise<void> {
+  const env = await replayEnv(baseEnv, options.replay);
   const credentials = await loadCredentials(env.stateDir);
   const machineId = await env.readMachineId();
   const delivery = await deliveryFor(env, credentials, options.maxAttempts);
-  const built = await report(env, collectorsFor(env.platform), credentials.agentId, machineId);
+  const built = await report(env, collectorsOf(env), credentials.agentId, machineId);
   await delivery.enqueue(built);
   const result = await delivery.drain(env.stopSignal());
   if (result.error) throw result.error;
@@ -221,15 +272,17 @@ export interface RunOptions {
   patchesEvery?: number;
   jitter?: number;
   maxAttempts?: number;
+  replay?: string;
 }
 
-export async function runCommand(env: CommandEnv, options: RunOptions): Promise<void> {
+export async function runCommand(baseEnv: CommandEnv, options: RunOptions): Promise<void> {
+  const env = await replayEnv(baseEnv, options.replay);
   const stop = env.stopSignal();
   const credentials = await loadCredentials(env.stateDir);
   const machineId = await env.readMachineId();
   // One set of collector instances for the whole run: the performance collector measures
   // each interval from the counters it kept at the previous report.
-  const collectors = collectorsFor(env.platform);
+  const collectors = collectorsOf(env);
   const delivery = await deliveryFor(env, credentials, options.maxAttempts);
   env.logger.info(
     {

@@ -65,6 +65,17 @@ function jitterFraction(value: string): number {
   return n;
 }
 
+/**
+ * --replay DIR on the commands that collect. A testing and demo aid (e.g. the Windows and
+ * macOS paths end to end on Linux, or a bench of many machines): see ../replay.ts.
+ */
+function replayOption(): Option {
+  return new Option(
+    '--replay <dir>',
+    'testing/demo aid: collect from the machine recorded in <dir> (host.json, commands.json, files/, system.json) instead of this one; performance is not collected in replay',
+  );
+}
+
 interface GlobalOptions {
   stateDir?: string;
   logLevel: LogLevel;
@@ -125,7 +136,8 @@ export function buildProgram(
     .description('collect now and print the report as JSON on stdout; sends nothing')
     .option('--only <names>', 'comma-separated collectors to run (default: all)')
     .option('--pretty', 'indent the JSON')
-    .action(async (options: { only?: string; pretty?: boolean }, command: Command) => {
+    .addOption(replayOption())
+    .action(async (options: Parameters<typeof collectCommand>[1], command: Command) => {
       await collectCommand(envFor(command), options);
     });
 
@@ -161,7 +173,8 @@ export function buildProgram(
         `attempts per report before leaving it queued for the next run (default: ${DEFAULT_RETRY_POLICY.maxAttempts})`,
       ).argParser(positiveInteger),
     )
-    .action(async (options: { maxAttempts?: number }, command: Command) => {
+    .addOption(replayOption())
+    .action(async (options: Parameters<typeof onceCommand>[1], command: Command) => {
       await onceCommand(envFor(command), options);
     });
 
@@ -200,6 +213,7 @@ export function buildProgram(
         `attempts per report before leaving it queued for the next tick (default: ${DEFAULT_RETRY_POLICY.maxAttempts})`,
       ).argParser(positiveInteger),
     )
+    .addOption(replayOption())
     .action(async (options: Parameters<typeof runCommand>[1], command: Command) => {
       await runCommand(envFor(command), options);
     });

@@ -6,6 +6,8 @@
 // keeps the previous counters to compute rates), and each agent run or test gets its own.
 import { createPatchesCollector } from './patches/index.js';
 import { createPerformanceCollector } from './performance.js';
+import { createSecurityCollector } from './security/index.js';
+import { createSoftwareCollector } from './software/index.js';
 import { createSystemCollector } from './system.js';
 import type { AnyCollector } from './types.js';
 
@@ -13,6 +15,8 @@ const COLLECTOR_FACTORIES: ReadonlyArray<() => AnyCollector> = [
   createSystemCollector,
   createPerformanceCollector,
   createPatchesCollector,
+  createSoftwareCollector,
+  createSecurityCollector,
 ];
 
 export function createCollectors(): AnyCollector[] {

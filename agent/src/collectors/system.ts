@@ -14,6 +14,9 @@
 //
 // Reading (readSystemInfo) and mapping (toSystemSection, pure) are separate: the mapping is
 // tested against a recording of this function's output in test/fixtures/systeminformation/.
+// Replay (--replay DIR): systeminformation cannot be pointed at recorded outputs, so when
+// ctx.host supplies systemInfo() (a replay host: DIR/system.json, a RawSystemInfo) the
+// collector maps that instead of reading this machine.
 import os from 'node:os';
 import si, { type Systeminformation } from 'systeminformation';
 import type { Platform, SystemSection } from '@vcio/shared';
@@ -40,7 +43,13 @@ export interface RawSystemInfo {
    * Same fields as si.time(), read from Node directly: si.time() runs `date` through a
    * synchronous shell on Linux and macOS, which blocks the agent's event loop.
    */
-  time: { current: number; uptime: number; timezoneName: string };
+  time: {
+    /** epoch ms; null only in a recording that does not say when it was taken (replay) */
+    current: number | null;
+    /** seconds; null when not known, as current */
+    uptime: number | null;
+    timezoneName: string;
+  };
   /** fallbacks when systeminformation returns nothing */
   osCpuCount: number;
   osTotalMemBytes: number;
@@ -169,14 +178,14 @@ export function toSystemSection(raw: RawSystemInfo): SystemSection {
       fsType: knownText(f.type, 64),
       sizeBytes: knownBytes(f.size),
     }));
-  const uptimeSeconds =
-    raw.time.uptime >= 0 && Number.isFinite(raw.time.uptime) ? raw.time.uptime : null;
+  const { current, uptime } = raw.time;
+  const uptimeSeconds = uptime !== null && uptime >= 0 && Number.isFinite(uptime) ? uptime : null;
   // Whole seconds: uptime and "now" are read at slightly different moments, and a boot
   // time that wobbles by milliseconds between reports would look like a change.
   const bootedAt =
-    uptimeSeconds === null
+    uptimeSeconds === null || current === null
       ? null
-      : new Date(Math.round((raw.time.current - uptimeSeconds * 1000) / 1000) * 1000).toISOString();
+      : new Date(Math.round((current - uptimeSeconds * 1000) / 1000) * 1000).toISOString();
   const logicalCores = cpu && cpu.cores >= 1 ? cpu.cores : Math.max(1, raw.osCpuCount);
   const physicalCores =
     cpu && Number.isInteger(cpu.physicalCores) && cpu.physicalCores >= 1 ? cpu.physicalCores : null;
@@ -232,7 +241,10 @@ export function createSystemCollector(): Collector<'system'> {
     platforms: ['linux', 'win32', 'darwin', 'freebsd'],
     timeoutSeconds: 60,
     async collect(ctx) {
-      return toSystemSection(await readSystemInfo(ctx.logger));
+      const raw = ctx.host.systemInfo
+        ? await ctx.host.systemInfo()
+        : await readSystemInfo(ctx.logger);
+      return toSystemSection(raw);
     },
   };
 }

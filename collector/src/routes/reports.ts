@@ -1,11 +1,13 @@
 // POST /api/v1/reports: the ingest path. Authenticated before the body is read, validated
-// against report v1, answered 202 only after the report is committed.
+// against report v1 (and a software list against its hash), answered 202 only after the
+// report is committed. The 202 carries resend: ['software'] when the report named a
+// software hash this collector does not hold.
 import type { FastifyPluginAsync } from 'fastify';
 import { ErrorBody, Report, ReportAccepted } from '@vcio/shared';
 import { authenticateAgent } from '../http/auth.js';
 import { HttpError } from '../http/errors.js';
 import { strictBodyCompiler } from '../http/validation.js';
-import { splitSections } from '../ingest/sections.js';
+import { checkSoftwareSection, splitSections } from '../ingest/sections.js';
 import { cachedLookup } from '../security/record-cache.js';
 import type { AgentRecord, Store } from '../store/types.js';
 
@@ -62,6 +64,9 @@ export const reportRoutes =
             `body/agent/id ${report.agent.id} is not the authenticated agent ${agent.id}`,
           );
         }
+        const software = report.sections.software;
+        const softwareProblem = software ? checkSoftwareSection(software) : null;
+        if (softwareProblem) throw new HttpError(400, 'software_hash_mismatch', softwareProblem);
         const { stored, ignored } = splitSections(report);
         const outcome = await store.reports.ingest({
           report,
@@ -76,11 +81,14 @@ export const reportRoutes =
             `report ${report.reportId} was already stored for another agent`,
           );
         }
-        return reply.code(202).send({
+        const answer: ReportAccepted = {
           reportId: report.reportId,
           duplicate: outcome.status === 'duplicate',
           ignoredSections: ignored,
-        });
+        };
+        // Left out when empty: agents read its absence as "nothing to resend".
+        if (outcome.resend.length > 0) answer.resend = outcome.resend;
+        return reply.code(202).send(answer);
       },
     );
   };

@@ -5,7 +5,7 @@
 //
 // All methods are async even though better-sqlite3 is synchronous: a network database
 // will implement the same contract.
-import type { Report, SectionName } from '@vcio/shared';
+import type { PatchSeverity, Report, SectionName } from '@vcio/shared';
 
 export interface Tenant {
   id: string;
@@ -105,7 +105,12 @@ export interface PerformanceSampleRow {
 }
 
 export interface HostDetail extends HostSummary {
-  /** the latest of each section, with when it was collected */
+  /**
+   * The latest of each section, with when it was collected. `software` is rebuilt from the
+   * inventory tables: { hash, count, updatedAt, sources, items }, where updatedAt (and
+   * collectedAt) is when the stored list was collected; reports that only confirm the
+   * hash do not move it (lastReportAt says when the host last reported).
+   */
   sections: Partial<Record<SectionName, { collectedAt: Date; data: unknown }>>;
   latestPerformance: PerformanceSampleRow | null;
 }
@@ -132,16 +137,82 @@ export interface IngestInput {
 }
 
 export type IngestOutcome =
-  | { status: 'stored'; hostId: string }
-  | { status: 'duplicate' }
+  /** resend: sections the agent should send whole next time (a software hash not held) */
+  | { status: 'stored'; hostId: string; resend: SectionName[] }
+  | { status: 'duplicate'; resend: SectionName[] }
   /** the report id exists but belongs to another agent */
   | { status: 'conflict' };
 
 export interface ReportStore {
-  /** Resolves only once the report is durably committed. */
+  /**
+   * Resolves only once the report is durably committed. A software list in the report
+   * must already have been checked against its hash (checkSoftwareSection): the store
+   * trusts it.
+   */
   ingest(input: IngestInput): Promise<IngestOutcome>;
   /** Deletes samples and report ledger rows older than the cut-off; returns rows removed. */
   prune(olderThan: Date): Promise<number>;
+}
+
+export interface SoftwareQuery {
+  /** exact, case-insensitive (ASCII letters) */
+  name: string;
+  /** only versions that sort below this one (versionKey); entries of unknown version never match */
+  below?: string;
+  tenantId?: string;
+  /** dpkg, rpm, registry-64...: only entries from this package database */
+  source?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface SoftwareMatch {
+  hostId: string;
+  hostname: string;
+  tenantId: string;
+  /** the tenant's slug */
+  tenant: string;
+  name: string;
+  version: string | null;
+  arch: string | null;
+  source: string;
+}
+
+export interface PendingUpdateQuery {
+  /** true: security updates only; false: only those the source says are not; unset: all */
+  security?: boolean;
+  severity?: PatchSeverity;
+  tenantId?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface PendingUpdateMatch {
+  hostId: string;
+  hostname: string;
+  tenantId: string;
+  tenant: string;
+  manager: string;
+  /** when the source was checked */
+  checkedAt: Date;
+  name: string;
+  kb: string | null;
+  currentVersion: string | null;
+  availableVersion: string | null;
+  security: boolean | null;
+  severity: PatchSeverity | null;
+  classification: string | null;
+  advisories: string[];
+  restartRequired: boolean | null;
+  releasedAt: Date | null;
+}
+
+/** Questions across hosts: who has a package, which updates are pending where. */
+export interface InventoryStore {
+  findSoftware(query: SoftwareQuery): Promise<{ total: number; matches: SoftwareMatch[] }>;
+  findPendingUpdates(
+    query: PendingUpdateQuery,
+  ): Promise<{ total: number; updates: PendingUpdateMatch[] }>;
 }
 
 export interface Store {
@@ -149,6 +220,7 @@ export interface Store {
   access: AccessStore;
   hosts: HostStore;
   reports: ReportStore;
+  inventory: InventoryStore;
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -10,7 +10,7 @@ import { readFileSync, statSync } from 'node:fs';
 let clockTicks: number | null = null;
 
 /** USER_HZ, the unit of utime/stime; 100 on practically every Linux. */
-function ticksPerSecond(): number {
+export function ticksPerSecond(): number {
   if (clockTicks === null) {
     try {
       clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;

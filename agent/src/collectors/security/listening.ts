@@ -10,26 +10,35 @@ import type { ListeningService } from '@vcio/shared';
 const RISKY_TCP_PORTS: ReadonlyMap<number, string> = new Map([
   [21, 'ftp'],
   [23, 'telnet'],
-  [135, 'msrpc'],
+  // rpcbind and NFS export file systems by host address; the Docker API without TLS and
+  // memcached answer anyone who connects, the first with root on the machine
+  [111, 'rpcbind'],
   [139, 'netbios'],
   [445, 'smb'],
   [512, 'rexec'],
   [513, 'rlogin'],
   [514, 'rsh'],
+  [2049, 'nfs'],
+  [2375, 'docker-api'],
   [3389, 'rdp'],
   [5900, 'vnc'],
   [5901, 'vnc'],
   [5902, 'vnc'],
   [5985, 'winrm'],
   [5986, 'winrm'],
+  [11211, 'memcached'],
 ]);
 
 const RISKY_UDP_PORTS: ReadonlyMap<number, string> = new Map([
   [69, 'tftp'],
+  [111, 'rpcbind'],
   [137, 'netbios'],
   [138, 'netbios'],
   [161, 'snmp'],
+  [2049, 'nfs'],
   [3389, 'rdp'],
+  // memcached over UDP is a traffic amplifier for attacks on others
+  [11211, 'memcached'],
 ]);
 
 /** Loopback in every spelling the OS tools print: 127.x, ::1, ::ffff:127.x, localhost. */

@@ -4,6 +4,7 @@ import type { SqliteDatabase } from './database.js';
 import { fromMillis, toMillis } from './rows.js';
 
 interface HostRow {
+  key: number;
   id: string;
   tenant_id: string;
   tenant_slug: string;
@@ -29,6 +30,22 @@ interface SampleRow {
   swap_used_bytes: number | null;
   process_count: number | null;
   detail: string;
+}
+
+interface SoftwareStateRow {
+  hash: string;
+  count: number;
+  sources: string;
+  updated_at: number;
+}
+
+interface SoftwareItemRow {
+  name: string;
+  version: string | null;
+  publisher: string | null;
+  installed_at: string | null;
+  arch: string | null;
+  source: string;
 }
 
 const HOST_COLUMNS = `h.*, t.slug AS tenant_slug`;
@@ -74,6 +91,12 @@ export function sqliteHostStore(db: SqliteDatabase): HostStore {
   const sections = db.prepare(
     'SELECT section, collected_at, data FROM host_sections WHERE host_id = ?',
   );
+  const softwareState = db.prepare(
+    'SELECT hash, count, sources, updated_at FROM host_software_state WHERE host_key = ?',
+  );
+  const softwareItems = db.prepare(`
+    SELECT name, version, publisher, installed_at, arch, source FROM host_software
+    WHERE host_key = ? ORDER BY item`);
   const history = db.prepare(`
     SELECT s.* FROM performance_samples s JOIN hosts h ON h.key = s.host_key
     WHERE h.id = ? AND s.collected_at >= ?
@@ -104,6 +127,28 @@ export function sqliteHostStore(db: SqliteDatabase): HostStore {
         detail.sections[s.section as SectionName] = {
           collectedAt: fromMillis(s.collected_at),
           data: JSON.parse(s.data) as unknown,
+        };
+      }
+      const software = softwareState.get(row.key) as SoftwareStateRow | undefined;
+      if (software) {
+        const updatedAt = fromMillis(software.updated_at);
+        const items = (softwareItems.all(row.key) as SoftwareItemRow[]).map((r) => ({
+          name: r.name,
+          version: r.version,
+          publisher: r.publisher,
+          installedAt: r.installed_at,
+          arch: r.arch,
+          source: r.source,
+        }));
+        detail.sections.software = {
+          collectedAt: updatedAt,
+          data: {
+            hash: software.hash,
+            count: software.count,
+            updatedAt,
+            sources: JSON.parse(software.sources) as unknown,
+            items,
+          },
         };
       }
       const latest = history.get(id, 0, 1) as SampleRow | undefined;

@@ -6,6 +6,7 @@ import { startCheckpointer } from './checkpointer.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { sqliteAccessStore } from './access.js';
 import { sqliteHostStore } from './hosts.js';
+import { sqliteInventoryStore } from './inventory.js';
 import { sqliteReportStore } from './reports.js';
 import { sqliteTenantStore } from './tenants.js';
 
@@ -37,6 +38,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     access: sqliteAccessStore(db),
     hosts: sqliteHostStore(db),
     reports,
+    inventory: sqliteInventoryStore(db),
     async ping() {
       ping.get();
     },

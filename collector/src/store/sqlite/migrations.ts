@@ -111,4 +111,104 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX reports_by_received ON reports (received_at);
     `,
   },
+  {
+    version: 2,
+    name: 'software inventory and pending updates as rows',
+    sql: `
+      -- The software inventory, one row per host and entry, replaced whole when the agent
+      -- sends a changed list. "Which hosts have X below version Y" is a range scan of
+      -- host_software_by_name. Keyed by the entry's position in the list the agent sent,
+      -- so a host's rows are one range of the table (replacing them is a range delete).
+      CREATE TABLE host_software (
+        host_key      INTEGER NOT NULL REFERENCES hosts(key),
+        item          INTEGER NOT NULL,
+        source        TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        version       TEXT,
+        -- versionKey(version) from @vcio/shared: byte order is version order
+        version_key   TEXT,
+        publisher     TEXT,
+        -- the agent's text, unchanged, so the stored list hashes to the stored hash
+        installed_at  TEXT,
+        arch          TEXT,
+        PRIMARY KEY (host_key, item)
+      ) WITHOUT ROWID;
+      CREATE INDEX host_software_by_name ON host_software (name COLLATE NOCASE, version_key);
+
+      -- What the host_software rows of a host are: the hash the agent computed over them
+      -- (a report with the same hash and no list is answered from this row alone), and
+      -- the status of each package database.
+      CREATE TABLE host_software_state (
+        host_key    INTEGER PRIMARY KEY REFERENCES hosts(key),
+        hash        TEXT NOT NULL,
+        count       INTEGER NOT NULL,
+        sources     TEXT NOT NULL,
+        -- collectedAt of the report whose list is stored: an older report never replaces it
+        updated_at  INTEGER NOT NULL,
+        report_id   TEXT NOT NULL
+      );
+
+      -- Pending updates, one row per host, source and update, replaced whenever the host's
+      -- patches section is (host_sections keeps the section itself, as the agent sent it).
+      -- A source that could not answer (ok: false) has no rows: its error is in the
+      -- section, and its last known updates are not shown as current.
+      CREATE TABLE host_pending_updates (
+        host_key           INTEGER NOT NULL REFERENCES hosts(key),
+        source_index       INTEGER NOT NULL,
+        item               INTEGER NOT NULL,
+        manager            TEXT NOT NULL,
+        checked_at         INTEGER NOT NULL,
+        name               TEXT NOT NULL,
+        kb                 TEXT,
+        current_version    TEXT,
+        available_version  TEXT,
+        -- 1, 0, or NULL when the source does not say
+        security           INTEGER,
+        severity           TEXT,
+        classification     TEXT,
+        -- JSON array of advisory ids
+        advisories         TEXT NOT NULL,
+        restart_required   INTEGER,
+        released_at        INTEGER,
+        PRIMARY KEY (host_key, source_index, item)
+      ) WITHOUT ROWID;
+      CREATE INDEX host_pending_updates_by_security
+        ON host_pending_updates (security, severity);
+
+      -- Patches sections stored before this migration become rows too (as on ingest: none
+      -- for a source that could not answer).
+      INSERT INTO host_pending_updates
+        (host_key, source_index, item, manager, checked_at, name, kb, current_version,
+         available_version, security, severity, classification, advisories,
+         restart_required, released_at)
+      SELECT h.key, src.key, upd.key,
+        json_extract(src.value, '$.manager'),
+        -- a time SQLite cannot read falls back to when the section was collected
+        coalesce(
+          CAST(round(unixepoch(json_extract(src.value, '$.checkedAt'), 'subsec') * 1000)
+               AS INTEGER),
+          hs.collected_at),
+        json_extract(upd.value, '$.name'),
+        json_extract(upd.value, '$.kb'),
+        json_extract(upd.value, '$.currentVersion'),
+        json_extract(upd.value, '$.availableVersion'),
+        json_extract(upd.value, '$.security'),
+        json_extract(upd.value, '$.severity'),
+        json_extract(upd.value, '$.classification'),
+        coalesce(json_extract(upd.value, '$.advisories'), '[]'),
+        json_extract(upd.value, '$.restartRequired'),
+        CAST(round(unixepoch(json_extract(upd.value, '$.releasedAt'), 'subsec') * 1000)
+             AS INTEGER)
+      FROM host_sections hs
+      JOIN hosts h ON h.id = hs.host_id
+      JOIN json_each(hs.data, '$.sources') src
+      JOIN json_each(src.value, '$.pending') upd
+      WHERE hs.section = 'patches' AND json_extract(src.value, '$.ok') = 1;
+
+      -- Software lists stored whole as JSON by the first schema are not carried over: the
+      -- next report from each agent is answered resend: ['software'] and the list comes
+      -- back into host_software.
+      DELETE FROM host_sections WHERE section = 'software';
+    `,
+  },
 ];

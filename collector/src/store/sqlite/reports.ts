@@ -6,12 +6,23 @@
 // event-loop turn, not a timer. No promise resolves before the transaction holding its
 // report has committed: a 202 always means durably stored.
 //
+// A software list is written as rows, replacing the host's rows, only when its hash differs
+// from the stored one; a report with the hash alone costs one primary-key lookup. Pending
+// updates are replaced whenever the host's patches section is.
+//
 // A report that fails for a reason of its own (not the database's) must not take its
 // batch-mates down with it. Savepoints per report would guarantee that but cost a fifth
 // of ingest; instead the batch is written optimistically in one transaction and, only if
 // that fails, rewritten one report per transaction to isolate the failing one.
 import { randomUUID } from 'node:crypto';
-import { isStateSection, osSummary, performanceSample } from '../../ingest/sections.js';
+import type { PatchesSection, SectionName, SoftwareSection } from '@vcio/shared';
+import {
+  isStateSection,
+  osSummary,
+  pendingUpdateRows,
+  performanceSample,
+  softwareRow,
+} from '../../ingest/sections.js';
 import {
   StoreUnavailableError,
   type IngestInput,
@@ -23,6 +34,27 @@ import { toMillis } from './rows.js';
 
 const MAX_BATCH = 256;
 const PRUNE_BATCH = 5_000;
+
+interface SoftwareStateRow {
+  hash: string;
+  sources: string;
+  updated_at: number;
+}
+
+/**
+ * What to ask of the agent after a software section: the whole list again when it sent a
+ * hash alone and this collector holds another list (or none), unless what it holds is
+ * newer than the report (a late report from the agent's queue says nothing newer).
+ */
+function softwareResend(
+  state: SoftwareStateRow | undefined,
+  software: SoftwareSection,
+  collectedAt: number,
+): SectionName[] {
+  if (software.items !== null || state?.hash === software.hash) return [];
+  if (state && state.updated_at > collectedAt) return [];
+  return ['software'];
+}
 
 interface Pending {
   input: IngestInput;
@@ -81,6 +113,122 @@ export function sqliteReportStore(db: SqliteDatabase): ReportStore & { flush(): 
       process_count, detail)
     VALUES (@hostKey, @collectedAt, @cpuUtilisation, @load1, @memoryTotalBytes,
       @memoryUsedBytes, @memoryAvailableBytes, @swapUsedBytes, @processCount, @detail)`);
+  const hostKeyOf = db
+    .prepare('SELECT key FROM hosts WHERE tenant_id = ? AND machine_id = ?')
+    .pluck();
+  const softwareState = db.prepare(
+    'SELECT hash, sources, updated_at FROM host_software_state WHERE host_key = ?',
+  );
+  const deleteSoftware = db.prepare('DELETE FROM host_software WHERE host_key = ?');
+  // Positional parameters: thousands of rows per list, and binding by name costs more.
+  const insertSoftware = db.prepare(`
+    INSERT INTO host_software (host_key, item, source, name, version, version_key, publisher,
+                               installed_at, arch)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const upsertSoftwareState = db.prepare(`
+    INSERT INTO host_software_state (host_key, hash, count, sources, updated_at, report_id)
+    VALUES (@hostKey, @hash, @count, @sources, @updatedAt, @reportId)
+    ON CONFLICT (host_key) DO UPDATE SET
+      hash = excluded.hash, count = excluded.count, sources = excluded.sources,
+      updated_at = excluded.updated_at, report_id = excluded.report_id`);
+  const updateSoftwareSources = db.prepare(
+    'UPDATE host_software_state SET sources = ? WHERE host_key = ?',
+  );
+  const deletePending = db.prepare('DELETE FROM host_pending_updates WHERE host_key = ?');
+  const insertPending = db.prepare(`
+    INSERT INTO host_pending_updates (host_key, source_index, item, manager, checked_at, name,
+      kb, current_version, available_version, security, severity, classification, advisories,
+      restart_required, released_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+
+  const sqlBoolean = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
+
+  /** Writes a software section; returns what the agent should resend. */
+  function writeSoftware(
+    hostKey: number,
+    software: SoftwareSection,
+    collectedAt: number,
+    reportId: string,
+  ): SectionName[] {
+    const state = softwareState.get(hostKey) as SoftwareStateRow | undefined;
+    const resend = softwareResend(state, software, collectedAt);
+    // Asked for the list again, or a report older than the stored list: nothing to write.
+    if (resend.length > 0 || (state && state.updated_at > collectedAt)) return resend;
+    const sources = JSON.stringify(software.sources);
+    if (software.items === null) {
+      // The list is current. Only a source's status can have changed.
+      if (state!.sources !== sources) updateSoftwareSources.run(sources, hostKey);
+      return [];
+    }
+    if (state?.hash !== software.hash) {
+      deleteSoftware.run(hostKey);
+      software.items.forEach((entry, i) => {
+        const r = softwareRow(entry, i);
+        insertSoftware.run(
+          hostKey,
+          r.item,
+          r.source,
+          r.name,
+          r.version,
+          r.versionKey,
+          r.publisher,
+          r.installedAt,
+          r.arch,
+        );
+      });
+    }
+    upsertSoftwareState.run({
+      hostKey,
+      hash: software.hash,
+      count: software.count,
+      sources,
+      updatedAt: collectedAt,
+      reportId,
+    });
+    return [];
+  }
+
+  function replacePendingUpdates(
+    hostKey: number,
+    patches: PatchesSection,
+    collectedAt: number,
+  ): void {
+    deletePending.run(hostKey);
+    for (const r of pendingUpdateRows(patches, new Date(collectedAt))) {
+      insertPending.run(
+        hostKey,
+        r.sourceIndex,
+        r.item,
+        r.manager,
+        toMillis(r.checkedAt),
+        r.name,
+        r.kb,
+        r.currentVersion,
+        r.availableVersion,
+        sqlBoolean(r.security),
+        r.severity,
+        r.classification,
+        JSON.stringify(r.advisories),
+        sqlBoolean(r.restartRequired),
+        r.releasedAt === null ? null : toMillis(r.releasedAt),
+      );
+    }
+  }
+
+  /** For a retried report: what the first answer asked for, if it still holds. */
+  function duplicateResend(input: IngestInput, collectedAt: number): SectionName[] {
+    const software = input.report.sections.software;
+    if (!software || software.items !== null) return [];
+    const { agent, report } = input;
+    const hostKey =
+      hostKeys.get(`${agent.tenantId}\u0000${report.host.machineId}`)?.key ??
+      (hostKeyOf.get(agent.tenantId, report.host.machineId) as number | undefined);
+    const state =
+      hostKey === undefined
+        ? undefined
+        : (softwareState.get(hostKey) as SoftwareStateRow | undefined);
+    return softwareResend(state, software, collectedAt);
+  }
 
   /** Writes one report; must run inside a transaction. */
   function writeReport(input: IngestInput): IngestOutcome {
@@ -91,7 +239,9 @@ export function sqliteReportStore(db: SqliteDatabase): ReportStore & { flush(): 
       insertLedger.run(report.reportId, agent.id, collectedAt, toMillis(receivedAt)).changes === 0
     ) {
       const owner = ledgerOwner.get(report.reportId) as { agent_id: string };
-      return owner.agent_id === agent.id ? { status: 'duplicate' } : { status: 'conflict' };
+      return owner.agent_id === agent.id
+        ? { status: 'duplicate', resend: duplicateResend(input, collectedAt) }
+        : { status: 'conflict' };
     }
     const os = osSummary(report);
     const hostKey = `${agent.tenantId}\u0000${report.host.machineId}`;
@@ -116,15 +266,24 @@ export function sqliteReportStore(db: SqliteDatabase): ReportStore & { flush(): 
       hostKeys.set(hostKey, host);
     }
     const hostId = host.id;
+    let resend: SectionName[] = [];
     for (const name of input.sections) {
+      if (name === 'software') {
+        resend = writeSoftware(host.key, report.sections.software!, collectedAt, report.reportId);
+        continue;
+      }
       if (!isStateSection(name)) continue;
-      upsertSection.run(
+      const written = upsertSection.run(
         hostId,
         name,
         collectedAt,
         report.reportId,
         JSON.stringify(report.sections[name]),
-      );
+      ).changes;
+      // The rows follow the section: replaced only when the section was (not by an older report).
+      if (name === 'patches' && written > 0) {
+        replacePendingUpdates(host.key, report.sections.patches!, collectedAt);
+      }
     }
     const sample = performanceSample(report);
     if (sample) {
@@ -135,7 +294,7 @@ export function sqliteReportStore(db: SqliteDatabase): ReportStore & { flush(): 
         detail: JSON.stringify(sample.detail),
       });
     }
-    return { status: 'stored', hostId };
+    return { status: 'stored', hostId, resend };
   }
 
   // A transaction that rolled back may have cached ids of hosts it created; forget them.

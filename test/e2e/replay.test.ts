@@ -1,0 +1,111 @@
+// The Windows and macOS paths end to end on this (Linux) machine: the real agent CLI replays
+// a recorded Windows machine and a recorded Mac (`once --replay DIR`, see
+// agent/test/fixtures/replay/README.md) into the real collector process, and the API shows
+// both hosts with the facts and pending updates their recordings hold.
+import t from 'tap';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  enrollAgent,
+  REPLAY_FIXTURES,
+  runAgent,
+  startCollectorProcess,
+  tempDir,
+} from '../lib/processes.js';
+
+// Tests read the API's JSON loosely: the assertions are the type check.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (res: Response): Promise<any> => res.json();
+
+interface Recorded {
+  dir: string;
+  platform: string;
+  hostname: string;
+  machineId: string;
+}
+
+function recorded(name: string, platform: string): Recorded {
+  const dir = join(REPLAY_FIXTURES, name);
+  const host = JSON.parse(readFileSync(join(dir, 'host.json'), 'utf8')) as Recorded;
+  return { dir, platform, hostname: host.hostname, machineId: host.machineId };
+}
+
+t.test('a replayed Windows machine and a replayed Mac reach the API', async (t) => {
+  const collector = await startCollectorProcess();
+  const windowsState = tempDir('agent-replay-windows');
+  const macState = tempDir('agent-replay-mac');
+  t.teardown(async () => {
+    await collector.stop();
+    for (const dir of [windowsState, macState]) rmSync(dir, { recursive: true, force: true });
+  });
+  const admin = { authorization: `Bearer ${collector.bootstrap.adminToken}` };
+  const api = async (path: string) =>
+    json(await fetch(`${collector.url}/api/v1${path}`, { headers: admin }));
+
+  const windows = recorded('windows-10-enterprise', 'windows');
+  const mac = recorded('macos-26-tahoe', 'darwin');
+  // Both agents at once: each is its own process with its own state directory.
+  await Promise.all(
+    [
+      [windows, windowsState],
+      [mac, macState],
+    ].map(async ([machine, stateDir]) => {
+      const { dir } = machine as Recorded;
+      const enroll = await enrollAgent(collector, stateDir as string);
+      t.equal(enroll.code, 0, `enroll: ${enroll.stderr}`);
+      const once = await runAgent(['once', '--state-dir', stateDir as string, '--replay', dir]);
+      t.equal(once.code, 0, `once --replay ${dir}: ${once.stderr}`);
+      t.match(once.stderr, /not collected in replay: performance/, 'says what it leaves out');
+    }),
+  );
+
+  const list = await api('/hosts');
+  t.equal(list.total, 2, 'two hosts, neither of them this machine');
+  const byName = new Map(list.hosts.map((h: { hostname: string }) => [h.hostname, h]));
+  for (const machine of [windows, mac]) {
+    const summary = byName.get(machine.hostname) as {
+      machineId: string;
+      os: { platform: string };
+    };
+    t.ok(summary, `${machine.hostname} listed`);
+    t.equal(summary.machineId, machine.machineId, 'the machine id from host.json');
+    t.equal(summary.os.platform, machine.platform);
+  }
+
+  const winHost = await api(`/hosts/${(byName.get(windows.hostname) as { id: string }).id}`);
+  const winSystem = winHost.sections.system.data;
+  t.match(winSystem, {
+    hostname: 'DESKTOP-WIN01',
+    os: { platform: 'windows', distro: 'Microsoft Windows 10 Enterprise', build: '19042' },
+    hardware: { manufacturer: 'VMware, Inc.', model: 'VMware7,1', virtual: true },
+    memory: { totalBytes: 2047 * 1024 * 1024 },
+    network: [{ name: 'Ethernet0', ipv4: ['192.168.133.3'] }],
+  });
+  const winPatches = winHost.sections.patches.data;
+  t.match(winPatches.sources, [{ manager: 'windows-update', ok: true, pendingCount: 1 }]);
+  t.same(
+    winPatches.sources[0].pending.map((u: { kb: string }) => u.kb),
+    ['KB2267602'],
+    'the pending KB from the recording',
+  );
+  t.equal(winPatches.rebootRequired, true);
+  t.equal(winHost.sections.performance, undefined, 'no performance section');
+  t.equal(winHost.latestPerformance, null, 'no performance sample');
+
+  const macHost = await api(`/hosts/${(byName.get(mac.hostname) as { id: string }).id}`);
+  t.match(macHost.sections.system.data, {
+    hostname: 'mbp',
+    os: { platform: 'darwin', distro: 'macOS', release: '26.5.1', build: '25F80' },
+    hardware: { manufacturer: 'Apple Inc.', model: 'Mac14,7', serial: 'D5XQV1FMFJ' },
+    cpu: { model: 'M2', logicalCores: 8 },
+    memory: { totalBytes: 16 * 1024 ** 3 },
+  });
+  const macPatches = macHost.sections.patches.data;
+  t.match(macPatches.sources, [{ manager: 'softwareupdate', ok: true, pendingCount: 1 }]);
+  t.same(
+    macPatches.sources[0].pending.map((u: { name: string }) => u.name),
+    ['macOS Tahoe 26.6'],
+    'the macOS update the recording offers',
+  );
+  t.equal(macHost.latestPerformance, null);
+});
