@@ -29,7 +29,13 @@ t.test('contract: a report from the real collectors on this machine is valid', a
   });
   t.same(contractErrors(Report, report), []);
   t.same(report.errors, [], 'every collector succeeded here');
-  t.same(Object.keys(report.sections).sort(), ['patches', 'performance', 'system']);
+  t.same(Object.keys(report.sections).sort(), [
+    'patches',
+    'performance',
+    'security',
+    'software',
+    'system',
+  ]);
   t.equal(report.schema, 'vcio.report/v1');
   t.equal(report.agent.version, AGENT_VERSION);
   t.same(report.host, { machineId: MACHINE_ID, hostname: 'vm' });
@@ -109,7 +115,7 @@ t.test('report ids are fresh UUIDs', async (t) => {
 });
 
 t.test('the registry lists every collector once', async (t) => {
-  t.same(collectorNames(), ['system', 'performance', 'patches']);
+  t.same(collectorNames(), ['system', 'performance', 'patches', 'software', 'security']);
   t.same(
     collectorsFor('aix', createCollectors()).map((c) => c.name),
     [],

@@ -300,25 +300,27 @@ t.test('pending updates: replaced with each patches section, not by older ones',
   t.match(host.sections.patches.data.sources[0].error, /Could not get lock/);
 });
 
-t.test('a leap second (valid date-time, not a JavaScript date) is no 500', async (t) => {
+t.test('a leap second (valid RFC 3339, not a JavaScript date) is a 400, not a 500', async (t) => {
   const c = await testCollector(t);
   const agent = await c.enroll('m-1');
   const update = pending('tzdata', '2024a-0+deb12u1', '2025b-0+deb12u1', {
     releasedAt: '2016-12-31T23:59:60Z',
   });
-  const res = await send(
+  const inPatches = await send(
     c,
     agent,
-    reportWith(
-      agent,
-      'm-1',
-      { patches: patches([patchSource('apt', [update], { checkedAt: '2016-12-31T23:59:60Z' })]) },
-      { collectedAt: at(3) },
-    ),
+    reportWith(agent, 'm-1', { patches: patches([patchSource('apt', [update])]) }),
   );
-  t.equal(res.statusCode, 202, res.body);
-  t.same(c.store.db.prepare('SELECT checked_at, released_at FROM host_pending_updates').get(), {
-    checked_at: at(3).getTime(),
-    released_at: null,
+  t.equal(inPatches.statusCode, 400, inPatches.body);
+  t.match(inPatches.json(), {
+    error: 'invalid_request',
+    message: /releasedAt must match format "date-time"/,
   });
+  const asCollectedAt = await send(
+    c,
+    agent,
+    reportWith(agent, 'm-1', {}, { collectedAt: new Date('2016-12-31T23:59:59Z') }),
+  );
+  t.equal(asCollectedAt.statusCode, 202, 'the second before is fine');
+  t.same(c.store.db.prepare('SELECT count(*) AS n FROM host_pending_updates').get(), { n: 0 });
 });

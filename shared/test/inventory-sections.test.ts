@@ -2,6 +2,7 @@
 import t from 'tap';
 import { Value } from '@sinclair/typebox/value';
 import {
+  isDateTime,
   OutboxSection,
   SecuritySection,
   SoftwareSection,
@@ -97,4 +98,12 @@ t.test('security: unknown facts carry a reason; outbox counts', async (t) => {
   t.notOk(Value.Check(SecuritySection, { ...unknown, guest: noReason }), 'reason is required');
   t.ok(Value.Check(OutboxSection, { queued: 0, dropped: 12 }));
   t.notOk(Value.Check(OutboxSection, { queued: -1, dropped: 0 }));
+});
+
+t.test('date-time: RFC 3339 that JavaScript can read (no leap seconds)', async (t) => {
+  t.ok(isDateTime('2016-12-31T23:59:59Z'));
+  t.ok(isDateTime('2026-11-27T10:00:00.123+01:00'));
+  t.notOk(isDateTime('2016-12-31T23:59:60Z'), 'a leap second would fail every Date.parse later');
+  t.notOk(isDateTime('2026-02-30T10:00:00Z'), 'not a calendar date');
+  t.notOk(isDateTime('yesterday'));
 });

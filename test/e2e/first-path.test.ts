@@ -13,7 +13,9 @@ import { enrollAgent, runAgent, startCollectorProcess, tempDir } from '../lib/pr
 const json = async (res: Response): Promise<any> => res.json();
 
 t.test('agent enrolls, reports this machine, and the API shows it', async (t) => {
-  const collector = await startCollectorProcess(['--body-limit', '64kb']);
+  // A limit well under the 4 MiB default, still above a real first report (system,
+  // patches, security and this machine's whole software list: about 150 KB here).
+  const collector = await startCollectorProcess(['--body-limit', '1mb']);
   const stateDir = tempDir('agent');
   t.teardown(async () => {
     await collector.stop();

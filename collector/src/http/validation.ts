@@ -8,6 +8,7 @@
 import { Ajv, type AnySchema } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { isDateTime } from '@vcio/shared';
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -15,6 +16,9 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const ajv = addFormats(
   new Ajv({ coerceTypes: false, useDefaults: false, removeAdditional: false, strict: false }),
 );
+// The contract's own date-time: ajv-formats accepts leap seconds, which the store cannot
+// turn into a time (see isDateTime).
+ajv.addFormat('date-time', isDateTime);
 
 export const strictBodyCompiler: FastifySchemaCompiler<AnySchema> = ({ schema }) => {
   const id = (schema as { $id?: string }).$id;
