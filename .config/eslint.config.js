@@ -20,6 +20,26 @@ export default tseslint.config(
     },
   },
   {
+    // The agent takes only types from @vcio/shared; its run-time values come from
+    // @vcio/shared/agent, which does not load the schema library (~15 MiB of memory).
+    files: ['agent/src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@vcio/shared',
+              message: 'values come from @vcio/shared/agent; import only types from @vcio/shared',
+              allowTypeImports: true,
+            },
+            { name: '@sinclair/typebox', message: 'the agent does not load the schema library' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests assert on shapes they built; non-null assertions there are the assertion.
     files: ['**/test/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },

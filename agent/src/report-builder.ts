@@ -4,13 +4,8 @@
 // left out and an `errors` entry says which collector failed and why. A section is never
 // dropped without saying so.
 
-import {
-  REPORT_SCHEMA_ID,
-  newReportId,
-  type CollectorError,
-  type Report,
-  type ReportSections,
-} from '@vcio/shared';
+import type { CollectorError, Report, ReportSections } from '@vcio/shared';
+import { newReportId, REPORT_SCHEMA_ID } from '@vcio/shared/agent';
 import type { AnyCollector } from './collectors/types.js';
 import { errorMessage } from './errors.js';
 import { liveHost, type HostAccess } from './host.js';

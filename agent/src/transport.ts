@@ -11,7 +11,8 @@
 // secret travels in every request.
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { agentAuthorization, API_PREFIX, type Report, type ReportAccepted } from '@vcio/shared';
+import type { Report, ReportAccepted } from '@vcio/shared';
+import { agentAuthorization, API_PREFIX } from '@vcio/shared/agent';
 import { AgentError, errorMessage, RejectedError, UnreachableError, UsageError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import type { Logger } from './log.js';

@@ -2,6 +2,7 @@ import { liveHost } from '../src/host.js';
 import { PerformanceSection } from '@vcio/shared';
 import t from 'tap';
 import {
+  countPidEntries,
   counterRate,
   counterRates,
   cpuUtilisation,
@@ -201,5 +202,20 @@ t.test('the real collector on this machine produces a valid section', async (t) 
   t.ok(
     again.intervalSeconds < section.intervalSeconds + 5,
     'the second call measures since the first',
+  );
+});
+
+t.test('the Linux process count is the pid entries of /proc', async (t) => {
+  t.equal(countPidEntries(['1', '42', 'self', 'thread-self', 'cpuinfo', '1234', 'sys']), 3);
+  t.equal(countPidEntries([]), 0);
+  if (process.platform !== 'linux') return;
+  const section = await createPerformanceCollector().collect({
+    logger: silentLogger(),
+    signal: new AbortController().signal,
+    host: liveHost,
+  });
+  t.ok(
+    (section.processes.total ?? 0) >= 1,
+    `${section.processes.total} processes, this one included`,
   );
 });

@@ -1,7 +1,7 @@
 // The HTTP exchanges between agent and collector besides the report itself.
 import { Type, type Static } from '@sinclair/typebox';
 
-export const API_PREFIX = '/api/v1';
+export { agentAuthorization, API_PREFIX } from './http.js';
 
 export const EnrollRequest = Type.Object(
   {
@@ -42,11 +42,3 @@ export const ErrorBody = Type.Object({
   message: Type.String(),
 });
 export type ErrorBody = Static<typeof ErrorBody>;
-
-/**
- * Agent credentials travel as `Authorization: Bearer <agentId>.<secret>`. The id lets the
- * collector find the stored hash; the secret is then compared in constant time.
- */
-export function agentAuthorization(agentId: string, secret: string): string {
-  return `Bearer ${agentId}.${secret}`;
-}

@@ -16,18 +16,9 @@ import { SecuritySection } from './security.js';
 import { SoftwareSection } from './software.js';
 import { SystemSection } from './system.js';
 
-export const REPORT_SCHEMA_ID = 'vcio.report/v1';
+import { REPORT_SCHEMA_ID } from './constants.js';
 
-/** Sections this version of the contract defines, in the order they are documented. */
-export const KNOWN_SECTIONS = [
-  'system',
-  'performance',
-  'patches',
-  'software',
-  'security',
-  'outbox',
-] as const;
-export type SectionName = (typeof KNOWN_SECTIONS)[number];
+export { KNOWN_SECTIONS, REPORT_SCHEMA_ID, type SectionName } from './constants.js';
 
 export const Sections = Type.Object(
   {

@@ -9,6 +9,9 @@
 // sides (software-hash.ts).
 import { Type, type Static } from '@sinclair/typebox';
 import { List, Text, Timestamp, Unknown } from './common.js';
+import { MAX_SOFTWARE_ITEMS } from './constants.js';
+
+export { MAX_SOFTWARE_ITEMS } from './constants.js';
 
 /**
  * Where an entry came from. A pattern rather than a closed list so a newer agent can add a
@@ -41,7 +44,6 @@ export const SoftwareSourceStatus = Type.Object({
 });
 export type SoftwareSourceStatus = Static<typeof SoftwareSourceStatus>;
 
-export const MAX_SOFTWARE_ITEMS = 20_000;
 
 export const SoftwareSection = Type.Object({
   /** softwareHash(items): lower-case hex SHA-256 */

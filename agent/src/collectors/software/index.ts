@@ -8,7 +8,8 @@
 //           Homebrew (brew info --json=v2 --installed) where present.
 // Cadence: hourly. The list is sent whole only when its hash changed since the collector
 //   acknowledged it (software-upload.ts, applied when the report is queued).
-import { MAX_SOFTWARE_ITEMS, softwareHash, type SoftwareSection } from '@vcio/shared';
+import type { SoftwareSection } from '@vcio/shared';
+import { MAX_SOFTWARE_ITEMS, softwareHash } from '@vcio/shared/agent';
 import type { Collector } from '../types.js';
 import { readLinuxSoftware } from './linux.js';
 import { readMacosSoftware } from './macos.js';
