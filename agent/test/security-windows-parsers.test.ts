@@ -22,8 +22,8 @@ import {
   administratorsGroupName,
   bitLockerReason,
 } from '../src/collectors/security/windows-groups.js';
+import { asArray } from '../src/collectors/json-document.js';
 import {
-  asArray,
   isAccessDenied,
   isCommandMissing,
   parseSecurityScriptOutput,
@@ -349,7 +349,7 @@ t.test(
   async (t) => {
     t.same(parseSecurityScriptOutput('\uFEFF{"ProductType":1}\r\n'), { ProductType: 1 });
     t.same(parseSecurityScriptOutput('WARNING: profile\r\n{"ProductType":3}'), { ProductType: 3 });
-    t.throws(() => parseSecurityScriptOutput('  '), /printed nothing/);
+    t.throws(() => parseSecurityScriptOutput('  '), /no output from the security script/);
     t.throws(() => parseSecurityScriptOutput('Access is denied.'), /not JSON: 'Access is denied.'/);
     t.throws(() => parseSecurityScriptOutput('[1,2]'), /not a JSON object/);
     t.throws(() => parseSecurityScriptOutput('{oops}'), /not JSON/);

@@ -27,6 +27,7 @@ import { win32 } from 'node:path';
 import type { PatchesSection, PatchSeverity, PatchSource, PendingUpdate } from '@vcio/shared';
 import { commandFailure, type CommandResult, type CommandRunner } from '../../exec.js';
 import { liveHost, type HostAccess } from '../../host.js';
+import { asArray, parseJsonObject, record } from '../json-document.js';
 import type { CollectContext } from '../types.js';
 import { secondsBetween, unansweredSource } from './source.js';
 
@@ -159,21 +160,9 @@ export function psDateToIso(value: unknown): string | null {
   return date.toISOString();
 }
 
-/** ConvertTo-Json writes a one-element array as the element itself, and nothing as null. */
-function asArray(value: unknown): unknown[] {
-  if (value === null || value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
 function str(value: unknown): string | null {
   if (typeof value === 'number') return String(value);
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
 }
 
 /** WUA's update classifications, for categories that come without their Type. */
@@ -261,27 +250,7 @@ function latest(dates: (string | null)[]): string | null {
  * document (empty, not JSON): the caller reports that as a failed source.
  */
 export function parseWindowsUpdateJson(text: string): WindowsUpdateScan {
-  const trimmed = text.replace(/^\uFEFF/, '').trim();
-  if (trimmed === '') throw new Error('no output from the Windows Update script');
-  let doc: unknown;
-  try {
-    doc = JSON.parse(trimmed);
-  } catch {
-    // PowerShell may print a warning line before the document: try from the first '{'.
-    const start = trimmed.indexOf('{');
-    const end = trimmed.lastIndexOf('}');
-    try {
-      if (start < 0 || end < start) throw new Error('no JSON object');
-      doc = JSON.parse(trimmed.slice(start, end + 1));
-    } catch {
-      throw new Error(
-        `Windows Update script output is not JSON: '${trimmed.slice(0, 120).replace(/\s+/g, ' ')}'`,
-      );
-    }
-  }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
-    throw new Error('Windows Update script output is not a JSON object');
-  const r = doc as Record<string, unknown>;
+  const r = parseJsonObject(text, 'the Windows Update script');
 
   const pending = asArray(r.Updates)
     .map(toPendingUpdate)

@@ -10,14 +10,8 @@ import type {
 } from '@vcio/shared';
 import { psDateToIso } from '../patches/windows.js';
 import { uniqueServices, type ListeningSocket } from './listening.js';
-import {
-  asArray,
-  isAccessDenied,
-  partFailure,
-  record,
-  str,
-  type PartFailure,
-} from './windows-script.js';
+import { asArray, record } from '../json-document.js';
+import { isAccessDenied, partFailure, str, type PartFailure } from './windows-script.js';
 
 type Group<K extends keyof SecuritySection> = SecuritySection[K];
 

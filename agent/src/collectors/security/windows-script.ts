@@ -10,6 +10,7 @@
 //
 // Like the patches script (patches/windows.ts), it is one line of statements joined by
 // '; ', with no double quotes and no '#' comments: it travels as one -Command argument.
+import { parseJsonObject, record } from '../json-document.js';
 //
 // Parts (top-level keys of the document):
 //   Firewall            Get-NetFirewallProfile -PolicyStore ActiveStore (effective, GPO included)
@@ -68,18 +69,6 @@ export interface PartFailure {
   type: string | null;
 }
 
-export function record(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
-}
-
-/** ConvertTo-Json writes a one-element array as the element itself, and nothing as null. */
-export function asArray(value: unknown): unknown[] {
-  if (value === null || value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
 /** A trimmed non-empty string (numbers as text), or null. */
 export function str(value: unknown): string | null {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -114,25 +103,5 @@ export function isCommandMissing(failure: PartFailure): boolean {
  * reports every part the script should have read as unknown, with that message.
  */
 export function parseSecurityScriptOutput(text: string): Record<string, unknown> {
-  const trimmed = text.replace(/^\uFEFF/, '').trim();
-  if (trimmed === '') throw new Error('the security script printed nothing');
-  let doc: unknown;
-  try {
-    doc = JSON.parse(trimmed);
-  } catch {
-    // A profile or module may print a warning line before the document.
-    const start = trimmed.indexOf('{');
-    const end = trimmed.lastIndexOf('}');
-    try {
-      if (start < 0 || end < start) throw new Error('no JSON object');
-      doc = JSON.parse(trimmed.slice(start, end + 1));
-    } catch {
-      throw new Error(
-        `the security script's output is not JSON: '${trimmed.slice(0, 120).replace(/\s+/g, ' ')}'`,
-      );
-    }
-  }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
-    throw new Error("the security script's output is not a JSON object");
-  return doc as Record<string, unknown>;
+  return parseJsonObject(text, 'the security script');
 }

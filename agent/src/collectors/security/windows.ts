@@ -59,11 +59,11 @@ import {
   listeningFromParts,
   secureBootFromParts,
 } from './windows-groups.js';
+import { record } from '../json-document.js';
 import {
   isAccessDenied,
   parseSecurityScriptOutput,
   partFailure,
-  record,
   WINDOWS_SECURITY_SCRIPT,
 } from './windows-script.js';
 import {

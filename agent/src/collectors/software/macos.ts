@@ -57,6 +57,7 @@ import {
   type SourceOutcome,
 } from './entries.js';
 import type { SoftwareRead } from './read.js';
+import { asArray, parseJsonObject, record } from '../json-document.js';
 
 export const SYSTEM_PROFILER_PATH = '/usr/sbin/system_profiler';
 export const SYSTEM_PROFILER_ARGS = ['-json', 'SPApplicationsDataType'] as const;
@@ -87,31 +88,6 @@ const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------
 // Pure parsing
-
-function record(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
-}
-
-function asArray(value: unknown): unknown[] {
-  if (value === null || value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-function parseJsonObject(output: string, what: string): Record<string, unknown> {
-  const trimmed = output.replace(/^\uFEFF/, '').trim();
-  if (trimmed === '') throw new Error(`no output from ${what}`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(trimmed);
-  } catch {
-    throw new Error(`${what} output is not JSON: '${trimmed.slice(0, 120).replace(/\s+/g, ' ')}'`);
-  }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
-    throw new Error(`${what} output is not a JSON object`);
-  return doc as Record<string, unknown>;
-}
 
 const ARCH_PARTS: Readonly<Record<string, string>> = {
   arm: 'arm64',

@@ -47,6 +47,7 @@ import type { CollectContext } from '../types.js';
 import { runSourceCommand } from './command.js';
 import { assembleRead, failedOutcome, softwareItem, type SourceOutcome } from './entries.js';
 import type { SoftwareRead } from './read.js';
+import { asArray, parseJsonObject, record } from '../json-document.js';
 
 export const WINDOWS_SOFTWARE_TIMEOUT_MS = 120_000;
 const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
@@ -117,18 +118,6 @@ export interface UninstallScan {
   views: UninstallViewScan[];
 }
 
-/** ConvertTo-Json writes a one-element list as the element itself, and nothing as null. */
-function asArray(value: unknown): unknown[] {
-  if (value === null || value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
-}
-
 function text(value: unknown): string | null {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return typeof value === 'string' && value.trim() !== '' ? value : null;
@@ -154,27 +143,7 @@ function toEntry(value: unknown): UninstallEntry {
  * (empty, not JSON, null): the caller reports every source as failed.
  */
 export function parseUninstallJson(output: string): UninstallScan {
-  const trimmed = output.replace(/^\uFEFF/, '').trim();
-  if (trimmed === '') throw new Error('no output from the Uninstall registry script');
-  let doc: unknown;
-  try {
-    doc = JSON.parse(trimmed);
-  } catch {
-    // PowerShell may print a warning line before the document: try from the first '{'.
-    const start = trimmed.indexOf('{');
-    const end = trimmed.lastIndexOf('}');
-    try {
-      if (start < 0 || end < start) throw new Error('no JSON object');
-      doc = JSON.parse(trimmed.slice(start, end + 1));
-    } catch {
-      throw new Error(
-        `Uninstall registry script output is not JSON: '${trimmed.slice(0, 120).replace(/\s+/g, ' ')}'`,
-      );
-    }
-  }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
-    throw new Error('Uninstall registry script output is not a JSON object');
-  const r = doc as Record<string, unknown>;
+  const r = parseJsonObject(output, 'the Uninstall registry script');
   const views: UninstallViewScan[] = [];
   for (const v of asArray(r.Views)) {
     const view = record(v);
