@@ -270,6 +270,8 @@ export interface RunOptions {
   performanceEvery?: number;
   systemEvery?: number;
   patchesEvery?: number;
+  softwareEvery?: number;
+  securityEvery?: number;
   jitter?: number;
   maxAttempts?: number;
   replay?: string;
@@ -302,6 +304,8 @@ export async function runCommand(baseEnv: CommandEnv, options: RunOptions): Prom
         performance: options.performanceEvery,
         system: options.systemEvery,
         patches: options.patchesEvery,
+        software: options.softwareEvery,
+        security: options.securityEvery,
       },
       jitter: options.jitter ?? DEFAULT_JITTER,
       build: (due) => report(env, due, credentials.agentId, machineId),

@@ -181,7 +181,7 @@ export function buildProgram(
   program
     .command('run')
     .description(
-      'run as a service: performance every 60 s, system hourly, patches every 6 h, until SIGTERM/SIGINT',
+      'run as a service: performance every 60 s, system, software and security hourly, patches every 6 h, until SIGTERM/SIGINT',
     )
     .addOption(
       new Option(
@@ -199,6 +199,18 @@ export function buildProgram(
       new Option(
         '--patches-every <seconds>',
         `seconds between patch checks (default: ${cadence('patches')})`,
+      ).argParser(positiveNumber),
+    )
+    .addOption(
+      new Option(
+        '--software-every <seconds>',
+        `seconds between software inventories (default: ${cadence('software')})`,
+      ).argParser(positiveNumber),
+    )
+    .addOption(
+      new Option(
+        '--security-every <seconds>',
+        `seconds between security checks (default: ${cadence('security')})`,
       ).argParser(positiveNumber),
     )
     .addOption(
