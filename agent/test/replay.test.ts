@@ -11,12 +11,26 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PatchesSection, Report, SystemSection } from '@vcio/shared';
+import {
+  PatchesSection,
+  Report,
+  SecuritySection,
+  SoftwareSection,
+  SystemSection,
+} from '@vcio/shared';
 import t, { type TAP } from 'tap';
 import { main, type CliIo } from '../src/cli/program.js';
 import { selectCollectors } from '../src/cli/commands.js';
 import { createPatchesCollector } from '../src/collectors/patches/index.js';
-import { GET_HOTFIX_SCRIPT, WINDOWS_UPDATE_SCRIPT } from '../src/collectors/patches/windows.js';
+import {
+  GET_HOTFIX_SCRIPT,
+  powershellArgs,
+  WINDOWS_UPDATE_SCRIPT,
+} from '../src/collectors/patches/windows.js';
+import { createSecurityCollector } from '../src/collectors/security/index.js';
+import { WINDOWS_SECURITY_SCRIPT } from '../src/collectors/security/windows-script.js';
+import { createSoftwareCollector } from '../src/collectors/software/index.js';
+import { UNINSTALL_SCRIPT } from '../src/collectors/software/windows.js';
 import { createSystemCollector, type RawSystemInfo } from '../src/collectors/system.js';
 import type { CollectContext } from '../src/collectors/types.js';
 import { UsageError } from '../src/errors.js';
@@ -509,9 +523,146 @@ t.test('windows-10-enterprise: system and patches from the recordings', async (t
 t.test('windows-10-enterprise: each PowerShell recording answers its own script', async (t) => {
   const host = await replayHost(WINDOWS);
   const ps = 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe';
-  const args = (script: string): string[] => ['-NoProfile', '-Command', script];
-  t.match((await host.run(ps, args(WINDOWS_UPDATE_SCRIPT), LIMITS)).stdout, /"KBArticleIDs"/);
-  t.match((await host.run(ps, args(GET_HOTFIX_SCRIPT), LIMITS)).stdout, /HotFixID\s+InstalledBy/);
+  const stdout = async (script: string): Promise<string> =>
+    (await host.run(ps, powershellArgs(script), LIMITS)).stdout;
+  t.match(await stdout(WINDOWS_UPDATE_SCRIPT), /"KBArticleIDs"/);
+  t.match(await stdout(GET_HOTFIX_SCRIPT), /HotFixID\s+InstalledBy/);
+  t.match(await stdout(UNINSTALL_SCRIPT), /^\{"Is64BitOperatingSystem":true,"Views":/);
+  t.match(await stdout(WINDOWS_SECURITY_SCRIPT), /^\{"Firewall":\[/);
+
+  // The first matching entry answers: each PowerShell entry's marker must be in its own
+  // script and in no other, or one script would get another's recording.
+  const scripts: Record<string, string> = {
+    WINDOWS_UPDATE_SCRIPT,
+    GET_HOTFIX_SCRIPT,
+    UNINSTALL_SCRIPT,
+    WINDOWS_SECURITY_SCRIPT,
+  };
+  const entries = parseCommandsFile(readFileSync(`${WINDOWS}/commands.json`, 'utf8')).filter(
+    (c) => c.file === 'powershell.exe',
+  );
+  t.equal(entries.length, Object.keys(scripts).length, 'one entry per script');
+  const answered = entries.map((entry) => {
+    t.ok(entry.argsInclude, `${entry.stdout}: matched by argsInclude`);
+    const matching = Object.entries(scripts)
+      .filter(([, script]) => script.includes(entry.argsInclude!))
+      .map(([name]) => name);
+    t.equal(matching.length, 1, `'${entry.argsInclude}' is in exactly one script: ${matching}`);
+    return matching[0];
+  });
+  t.same([...answered].sort(), Object.keys(scripts).sort(), 'every script has its entry');
+});
+
+t.test('windows-10-enterprise: software and security from the recordings', async (t) => {
+  const host = await replayHost(WINDOWS);
+  const software = await createSoftwareCollector().collect(ctx(host));
+  t.same(contractErrors(SoftwareSection, software), []);
+  t.same(
+    software.sources.map((s) => [s.source, s.ok, s.count]),
+    [
+      ['registry-64', true, 3],
+      ['registry-32', true, 11],
+      ['msi', true, 2],
+    ],
+  );
+  t.equal(software.count, 16);
+  const item = (name: string) => software.items!.find((i) => i.name === name);
+  t.match(item('Google Chrome'), {
+    version: '91.0.4472.77',
+    publisher: 'Google LLC',
+    installedAt: '2021-05-26T00:00:00.000Z',
+    source: 'msi',
+  });
+  t.match(item('Microsoft Edge'), { version: '90.0.818.66', source: 'registry-32' });
+  t.match(item('Docker Desktop'), { version: '4.1.1', source: 'registry-64' });
+  t.equal(item('Connection Manager'), undefined, 'SystemComponent entries are hidden');
+
+  const security = await createSecurityCollector().collect(ctx(host));
+  t.same(contractErrors(SecuritySection, security), []);
+  t.match(security.firewall, { enabled: false, reason: null });
+  t.same(
+    security.firewall.products.map((p) => [p.profile, p.enabled, p.defaultInbound]),
+    [
+      ['domain', false, 'block'],
+      ['private', false, 'block'],
+      ['public', false, 'block'],
+    ],
+  );
+  t.same(security.encryption, {
+    volumes: [
+      {
+        mount: 'C:',
+        device: null,
+        system: true,
+        encrypted: true,
+        method: 'XTS-AES 128',
+        protectionOn: true,
+        percentEncrypted: 100,
+      },
+      {
+        mount: 'D:',
+        device: null,
+        system: false,
+        encrypted: false,
+        method: null,
+        protectionOn: false,
+        percentEncrypted: 0,
+      },
+    ],
+    reason: null,
+  });
+  t.match(security.antimalware, {
+    products: [
+      {
+        name: 'Microsoft Defender Antivirus',
+        enabled: true,
+        realTimeProtection: true,
+        signatureVersion: '1.305.2574.0',
+        signaturesUpdatedAt: '2019-11-21T18:54:43.000Z',
+      },
+    ],
+    reason: null,
+  });
+  t.match(security.automaticUpdates, {
+    enabled: true,
+    mechanism: 'windows-update',
+    reason: null,
+  });
+  t.same(
+    security.listening.services.filter((s) => s.risk !== null).map((s) => [s.port, s.risk]),
+    [
+      [445, 'smb'],
+      [139, 'netbios'],
+      [3389, 'rdp'],
+      [137, 'netbios'],
+    ],
+  );
+  // OpenSSH Server is installed; no sshd_config is recorded, so sshd's defaults apply.
+  t.same(security.ssh, {
+    present: true,
+    permitRootLogin: null,
+    passwordAuthentication: true,
+    reason: null,
+  });
+  t.same(security.administrators, {
+    groups: ['Administrators'],
+    members: [
+      'WIN10\\Administrator',
+      'hacklab\\Domain Admins',
+      'hacklab\\m3g9tr0n',
+      'WIN10\\vs2022',
+    ],
+    reason: null,
+  });
+  t.same(security.guest, { enabled: false, reason: null });
+  t.same(security.secureBoot, { enabled: true, reason: null });
+  t.same(security.timeSync, {
+    synchronized: true,
+    service: 'w32time',
+    source: 'time.windows.com',
+    offsetSeconds: 0.0038147,
+    reason: null,
+  });
 });
 
 t.test('macos-26-tahoe: system and patches from the recordings', async (t) => {
@@ -538,6 +689,205 @@ t.test('macos-26-tahoe: system and patches from the recordings', async (t) => {
   t.match(patches.sources[0]!.pending[0], { name: 'macOS Tahoe 26.6', availableVersion: '26.6' });
   t.equal(patches.rebootRequired, true);
 });
+
+t.test('macos-26-tahoe: software and security from the recordings', async (t) => {
+  const host = await replayHost(MACOS);
+  const software = await createSoftwareCollector().collect(ctx(host));
+  t.same(contractErrors(SoftwareSection, software), []);
+  t.same(
+    software.sources.map((s) => [s.source, s.ok, s.count]),
+    [
+      ['macos-app', true, 2],
+      ['pkgutil', true, 7],
+    ],
+    'no Homebrew source: no brew is recorded',
+  );
+  t.same(
+    software.items!.filter((i) => i.source === 'macos-app'),
+    [
+      {
+        name: 'App Store',
+        version: '3.0',
+        publisher: 'Apple',
+        installedAt: '2026-08-13T02:51:55.000Z',
+        arch: 'arm64+x86_64',
+        source: 'macos-app',
+      },
+      {
+        name: 'Python',
+        version: '3.14.7',
+        publisher: 'Python Software Foundation',
+        installedAt: '2026-08-31T11:17:37.000Z',
+        arch: 'arm64+x86_64',
+        source: 'macos-app',
+      },
+    ],
+  );
+  // No `pkgutil --pkg-info` is recorded: receipts are listed without version or time.
+  t.match(
+    software.items!.find((i) => i.name === 'com.wazuh.pkg.wazuh-agent'),
+    { source: 'pkgutil', version: null, installedAt: null },
+  );
+
+  const security = await createSecurityCollector().collect(ctx(host));
+  t.same(contractErrors(SecuritySection, security), []);
+  t.same(security.firewall, {
+    enabled: false,
+    products: [
+      {
+        name: 'macos-application-firewall',
+        profile: null,
+        enabled: false,
+        defaultInbound: 'allow',
+        detail: 'State = 0; stealth mode off; block all unknown',
+      },
+    ],
+    reason: null,
+  });
+  t.same(security.encryption, {
+    volumes: [
+      {
+        mount: '/',
+        device: null,
+        system: true,
+        encrypted: true,
+        method: 'FileVault',
+        protectionOn: true,
+        percentEncrypted: null,
+      },
+    ],
+    reason: null,
+  });
+  t.same(security.antimalware, {
+    products: [
+      {
+        name: 'XProtect',
+        enabled: true,
+        realTimeProtection: null,
+        signatureVersion: '5287',
+        signaturesUpdatedAt: null,
+        upToDate: null,
+      },
+    ],
+    reason: 'the install history holds no XProtect update',
+  });
+  t.match(security.automaticUpdates, {
+    enabled: true,
+    mechanism: 'softwareupdate',
+    installsAutomatically: true,
+    reason: null,
+  });
+  t.same(
+    security.listening.services.map((s) => [s.address, s.port, s.process, s.risk]),
+    [
+      ['::', 5900, 'launchd', 'vnc'],
+      ['::', 22, 'launchd', null],
+      ['0.0.0.0', 22, 'launchd', null],
+    ],
+  );
+  // Not recorded: lsof -iUDP and id -u.
+  t.match(
+    security.listening.reason,
+    /^\/usr\/sbin\/lsof was not found; whether the agent runs as root is unknown/,
+  );
+  t.same(security.ssh, {
+    present: true,
+    permitRootLogin: 'prohibit-password',
+    passwordAuthentication: true,
+    reason: null,
+  });
+  t.same(security.administrators, {
+    groups: ['admin'],
+    members: ['root', 'williamj'],
+    reason: null,
+  });
+  // Not recorded: the GuestEnabled preference, sysctl hw.optional.arm64, systemsetup.
+  t.same(security.guest, {
+    enabled: null,
+    reason: 'GuestEnabled not readable: /usr/bin/defaults was not found',
+  });
+  t.same(security.secureBoot, {
+    enabled: null,
+    reason: "the Mac's chip could not be read: /usr/sbin/sysctl was not found",
+  });
+  t.match(security.timeSync, { synchronized: null, reason: /systemsetup was not found/ });
+});
+
+t.test(
+  'the recorded outputs are byte-for-byte copies of the fixtures SOURCES.md names',
+  async (t) => {
+    const copies: [string, string][] = [
+      [
+        `${WINDOWS}/outputs/windows-update-json/synthetic-single-update-ps51.json`,
+        'patches/windows-update-json/synthetic-single-update-ps51.json',
+      ],
+      [`${WINDOWS}/outputs/get-hotfix/1.txt`, 'patches/get-hotfix/1.txt'],
+      [
+        `${WINDOWS}/outputs/uninstall-json/synthetic-two-views-ps51.json`,
+        'software/uninstall-json/synthetic-two-views-ps51.json',
+      ],
+      [
+        `${WINDOWS}/outputs/security-json/synthetic-admin-workstation.json`,
+        'security/windows/security-json/synthetic-admin-workstation.json',
+      ],
+      [
+        `${WINDOWS}/outputs/w32tm-status/checkmk-en-synced-verbose.txt`,
+        'security/windows/w32tm-status/checkmk-en-synced-verbose.txt',
+      ],
+      [`${WINDOWS}/outputs/netsh-advfirewall/3.txt`, 'security/windows/netsh-advfirewall/3.txt'],
+      [`${WINDOWS}/outputs/manage-bde-status/3.txt`, 'security/windows/manage-bde-status/3.txt'],
+      [
+        `${WINDOWS}/outputs/net-localgroup-admins/3.txt`,
+        'security/windows/net-localgroup-admins/3.txt',
+      ],
+      [`${MACOS}/outputs/softwareupdate-list/1.txt`, 'patches/softwareupdate-list/1.txt'],
+      [`${MACOS}/outputs/system-profiler-apps/1.txt`, 'software/system-profiler-apps/1.txt'],
+      [
+        `${MACOS}/outputs/pkgutil/pkgs-wazuh-issue-15570.txt`,
+        'software/pkgutil/pkgs-wazuh-issue-15570.txt',
+      ],
+      [`${MACOS}/outputs/socketfilterfw/1.txt`, 'security/macos/socketfilterfw/1.txt'],
+      [`${MACOS}/outputs/socketfilterfw/3.txt`, 'security/macos/socketfilterfw/3.txt'],
+      [`${MACOS}/outputs/fdesetup-status/3.txt`, 'security/macos/fdesetup-status/3.txt'],
+      [
+        `${MACOS}/outputs/install-history/lab-mac-reordered.json`,
+        'security/macos/install-history/lab-mac-reordered.json',
+      ],
+      [
+        `${MACOS}/outputs/defaults-softwareupdate/sequoia-macbook-trimmed.txt`,
+        'security/macos/defaults-softwareupdate/sequoia-macbook-trimmed.txt',
+      ],
+      [
+        `${MACOS}/outputs/lsof/macos-grep-listen-launchd.txt`,
+        'security/macos/lsof/macos-grep-listen-launchd.txt',
+      ],
+      [
+        `${MACOS}/outputs/launchctl-print-disabled/tahoe-vm-grep-sshd.txt`,
+        'security/macos/launchctl-print-disabled/tahoe-vm-grep-sshd.txt',
+      ],
+      [
+        `${MACOS}/outputs/dscl/sequoia-15.6.1-groupmembership.txt`,
+        'security/macos/dscl/sequoia-15.6.1-groupmembership.txt',
+      ],
+      [
+        `${MACOS}/files/Library/Apple/System/Library/CoreServices/XProtect.bundle/Contents/Info.plist`,
+        'security/macos/xprotect/synthetic-info-plist.xml',
+      ],
+    ];
+    for (const [copy, fixture] of copies)
+      t.ok(
+        readFileSync(copy).equals(readFileSync(fixturePath(fixture))),
+        `${path.basename(copy)} is ${fixture}`,
+      );
+    // Every recording commands.json names is one of them.
+    for (const dir of [WINDOWS, MACOS])
+      for (const c of parseCommandsFile(readFileSync(`${dir}/commands.json`, 'utf8')))
+        t.ok(
+          copies.some(([copy]) => copy === `${dir}/${c.stdout}`),
+          `${c.stdout} is listed`,
+        );
+  },
+);
 
 t.test('system.json values are copied from the recorded sources beside them', async (t) => {
   // Guards against typos: every fact the report shows must appear in the source it was
@@ -638,9 +988,28 @@ t.test('collect --replay: the recorded machine, report and all; no performance',
     machineId: '1b33ddc1-d062-4249-aa7e-b00068a1ac2f',
     hostname: 'DESKTOP-WIN01',
   });
-  t.same(Object.keys(report.sections).sort(), ['patches', 'system']);
+  t.same(Object.keys(report.sections).sort(), ['patches', 'security', 'software', 'system']);
   t.same(report.errors, []);
   t.equal(report.sections.system!.os.platform, 'windows');
+  const software = report.sections.software!;
+  t.ok(
+    software.sources.every((s) => s.ok),
+    'every software source read',
+  );
+  t.match(
+    software.items!.find((i) => i.name === 'Google Chrome'),
+    { version: '91.0.4472.77', publisher: 'Google LLC', source: 'msi' },
+  );
+  const security = report.sections.security!;
+  t.equal(security.firewall.enabled, false, 'the recorded firewall is off');
+  t.match(security.encryption.volumes, [
+    { mount: 'C:', encrypted: true, method: 'XTS-AES 128', protectionOn: true },
+    { mount: 'D:', encrypted: false, protectionOn: false },
+  ]);
+  t.match(security.antimalware.products, [
+    { name: 'Microsoft Defender Antivirus', realTimeProtection: true },
+  ]);
+  t.equal(security.timeSync.synchronized, true);
   t.match(
     r.logs,
     /"msg":"replaying the machine recorded in [^"]*windows-10-enterprise; not collected in replay: performance, because it measures live counters /,
@@ -698,6 +1067,14 @@ t.test('once --replay sends the recorded machine to the collector', async (t) =>
   t.equal(sent.agent.id, AGENT_ID);
   t.equal(sent.sections.system!.os.platform, 'darwin');
   t.equal(sent.sections.patches!.sources[0]!.pending[0]!.name, 'macOS Tahoe 26.6');
+  t.match(
+    sent.sections.software!.items!.find((i) => i.name === 'Python'),
+    { version: '3.14.7', source: 'macos-app' },
+  );
+  t.equal(sent.sections.security!.firewall.enabled, false);
+  t.match(sent.sections.security!.encryption.volumes, [
+    { method: 'FileVault', encrypted: true, protectionOn: true },
+  ]);
   t.equal(sent.sections.performance, undefined);
 });
 
@@ -717,9 +1094,19 @@ t.test('run --replay reports the recorded machine until stopped', async (t) => {
   t.equal(r.code, 0, r.stderr);
   const sent = collector.received[0]!.json as Report;
   t.equal(sent.host.hostname, 'DESKTOP-WIN01');
-  t.ok(sent.sections.system && sent.sections.patches, 'system and patches replayed');
+  t.same(
+    Object.keys(sent.sections).sort(),
+    ['outbox', 'patches', 'security', 'software', 'system'],
+    "every collector but performance replayed, and the service's outbox",
+  );
+  t.match(
+    sent.sections.software!.items!.find((i) => i.name === 'Microsoft Edge'),
+    { version: '90.0.818.66', publisher: 'Microsoft Corporation' },
+  );
+  t.equal(sent.sections.security!.firewall.enabled, false);
+  t.match(sent.sections.security!.encryption.volumes[0], { mount: 'C:', encrypted: true });
   t.equal(sent.sections.performance, undefined);
-  t.match(r.logs, /"collectors":\["system","patches"\]/);
+  t.match(r.logs, /"collectors":\["system","patches","software","security"\]/);
 });
 
 t.test('--help documents --replay as a testing/demo aid', async (t) => {

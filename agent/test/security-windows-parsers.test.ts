@@ -406,7 +406,7 @@ t.test(
           device: null,
           system: true,
           encrypted: true,
-          method: 'XtsAes128',
+          method: 'XTS-AES 128',
           protectionOn: true,
           percentEncrypted: 100,
         },
@@ -594,7 +594,7 @@ t.test(
       mount: 'E:',
       system: false,
       encrypted: false,
-      method: 'XtsAes256',
+      method: 'XTS-AES 256',
       protectionOn: null,
       percentEncrypted: 37.5,
     });
@@ -603,7 +603,7 @@ t.test(
       mount: 'G:',
       system: null,
       encrypted: false,
-      method: 'XtsAes256',
+      method: 'XTS-AES 256',
       protectionOn: null,
     });
     t.equal(e.volumes.length, 3);

@@ -328,8 +328,13 @@ t.test('readWindowsSoftware: the script cannot run -> all three sources failed',
     ],
     [
       'no powershell.exe',
-      new CommandStartError(POWERSHELL, 'ENOENT', new Error('spawn ENOENT')),
-      /executable not found \(ENOENT\)/,
+      // as runCommand throws it: naming the whole command line, script and all
+      new CommandStartError(
+        `${POWERSHELL} -Command [Microsoft.Win32.RegistryKey]::OpenBaseKey(...)`,
+        'ENOENT',
+        new Error('spawn ENOENT'),
+      ),
+      /powershell\.exe -Command <script>' failed: executable not found \(ENOENT\)/,
     ],
     ['empty output', commandResult(''), /no output from the Uninstall registry script/],
     ['not JSON', commandResult('Access is denied.'), /not JSON/],

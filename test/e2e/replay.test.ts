@@ -1,7 +1,8 @@
 // The Windows and macOS paths end to end on this (Linux) machine: the real agent CLI replays
 // a recorded Windows machine and a recorded Mac (`once --replay DIR`, see
 // agent/test/fixtures/replay/README.md) into the real collector process, and the API shows
-// both hosts with the facts and pending updates their recordings hold.
+// both hosts with the facts, pending updates, installed software and security settings their
+// recordings hold, and the fleet software question finds the replayed Windows host.
 import t from 'tap';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -89,6 +90,44 @@ t.test('a replayed Windows machine and a replayed Mac reach the API', async (t) 
     'the pending KB from the recording',
   );
   t.equal(winPatches.rebootRequired, true);
+  const winSoftware = winHost.sections.software.data;
+  t.match(
+    winSoftware.sources,
+    [
+      { source: 'registry-64', ok: true, count: 3 },
+      { source: 'registry-32', ok: true, count: 11 },
+      { source: 'msi', ok: true, count: 2 },
+    ],
+    'the three sources of the recorded Uninstall document',
+  );
+  t.match(
+    winSoftware.items.find((i: { name: string }) => i.name === 'Google Chrome'),
+    { version: '91.0.4472.77', publisher: 'Google LLC', source: 'msi' },
+    'the recorded software list',
+  );
+  const winSecurity = winHost.sections.security.data;
+  t.match(winSecurity.firewall, { enabled: false, reason: null });
+  t.match(winSecurity.encryption, {
+    volumes: [
+      { mount: 'C:', encrypted: true, method: 'XtsAes128', protectionOn: true },
+      { mount: 'D:', encrypted: false, protectionOn: false },
+    ],
+    reason: null,
+  });
+  t.match(winSecurity.antimalware.products, [
+    { name: 'Microsoft Defender Antivirus', enabled: true, signatureVersion: '1.305.2574.0' },
+  ]);
+  t.match(winSecurity.secureBoot, { enabled: true });
+  t.match(winSecurity.timeSync, { synchronized: true, source: 'time.windows.com' });
+
+  // The fleet question: which hosts have Chrome older than 100? The replayed Windows host.
+  const oldChrome = await api(`/software?name=${encodeURIComponent('google chrome')}&below=100.0`);
+  t.equal(oldChrome.total, 1);
+  t.match(oldChrome.hosts, [
+    { hostname: 'DESKTOP-WIN01', name: 'Google Chrome', version: '91.0.4472.77', source: 'msi' },
+  ]);
+  const olderChrome = await api(`/software?name=${encodeURIComponent('Google Chrome')}&below=91.0`);
+  t.equal(olderChrome.total, 0, 'not below an older version');
   t.equal(winHost.sections.performance, undefined, 'no performance section');
   t.equal(winHost.latestPerformance, null, 'no performance sample');
 
@@ -107,5 +146,21 @@ t.test('a replayed Windows machine and a replayed Mac reach the API', async (t) 
     ['macOS Tahoe 26.6'],
     'the macOS update the recording offers',
   );
+  t.match(
+    macHost.sections.software.data.items.find((i: { name: string }) => i.name === 'Python'),
+    { version: '3.14.7', publisher: 'Python Software Foundation', source: 'macos-app' },
+  );
+  const macSecurity = macHost.sections.security.data;
+  t.match(macSecurity.firewall, {
+    enabled: false,
+    products: [{ name: 'macos-application-firewall' }],
+  });
+  t.match(macSecurity.encryption.volumes, [
+    { mount: '/', method: 'FileVault', encrypted: true, protectionOn: true },
+  ]);
+  t.match(macSecurity.administrators, { groups: ['admin'], members: ['root', 'williamj'] });
+  const python = await api('/software?name=Python&below=3.15');
+  t.match(python.hosts, [{ hostname: 'mbp', version: '3.14.7' }], 'the Mac, not the Windows host');
+  t.equal(python.total, 1);
   t.equal(macHost.latestPerformance, null);
 });

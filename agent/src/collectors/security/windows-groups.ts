@@ -124,6 +124,19 @@ const ENCRYPTION_METHOD = [
   'XtsAes128',
   'XtsAes256',
 ];
+/**
+ * The cmdlet's method names as manage-bde -status spells them, so a volume reads the same
+ * whichever of the two answered (the fallback parser keeps manage-bde's text).
+ */
+const METHOD_AS_MANAGE_BDE: Readonly<Record<string, string>> = {
+  Aes128Diffuser: 'AES 128 with Diffuser',
+  Aes256Diffuser: 'AES 256 with Diffuser',
+  Aes128: 'AES 128',
+  Aes256: 'AES 256',
+  Hardware: 'Hardware Encryption',
+  XtsAes128: 'XTS-AES 128',
+  XtsAes256: 'XTS-AES 256',
+};
 
 function toVolume(item: unknown): EncryptedVolume | null {
   const v = record(item);
@@ -147,7 +160,10 @@ function toVolume(item: unknown): EncryptedVolume | null {
           : VOLUME_STATUS.includes(status)
             ? false
             : null,
-    method: method === null || method === 'None' ? null : method.slice(0, 64),
+    method:
+      method === null || method === 'None'
+        ? null
+        : (METHOD_AS_MANAGE_BDE[method] ?? method).slice(0, 64),
     protectionOn: protection === 'On' ? true : protection === 'Off' ? false : null,
     percentEncrypted: pct !== null && pct >= 0 && pct <= 100 ? pct : null,
   };

@@ -38,8 +38,12 @@ export async function runSourceCommand(
       };
     return { stdout: result.stdout, stderr: result.stderr };
   } catch (err) {
-    if (err instanceof CommandStartError && err.code === 'ENOENT')
-      return { missing: true, error: err.message };
+    if (err instanceof CommandStartError) {
+      // Its message names the whole command line; name it as shown instead.
+      const error = new CommandStartError(describeCommand(file, shown), err.code, err.cause)
+        .message;
+      return err.code === 'ENOENT' ? { missing: true, error } : { error };
+    }
     return { error: errorMessage(err) };
   }
 }
