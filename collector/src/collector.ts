@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { bootstrapIfEmpty, type BootstrapSecrets } from './bootstrap.js';
 import { isLoopback, type CollectorConfig } from './config.js';
+import { CollectorEvents } from './events.js';
 import { buildServer } from './server.js';
 import { openSqliteStore } from './store/sqlite/index.js';
 import type { Store } from './store/types.js';
@@ -16,6 +17,7 @@ const DAY = 24 * HOUR;
 export interface RunningCollector {
   app: FastifyInstance;
   store: Store;
+  events: CollectorEvents;
   url: string;
   bootstrap: BootstrapSecrets | null;
   /** stop accepting, finish in-flight requests, close the database */
@@ -55,7 +57,8 @@ export async function startCollector(
   });
   const bootstrap = await bootstrapIfEmpty(store, config.dataDir, logger);
 
-  const app = buildServer({ config, store, logger });
+  const events = new CollectorEvents();
+  const app = buildServer({ config, store, logger, events });
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (error) {
@@ -97,6 +100,7 @@ export async function startCollector(
   return {
     app,
     store,
+    events,
     url,
     bootstrap,
     close() {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { API_PREFIX } from '@vcio/shared';
 import { readFileSync } from 'node:fs';
 import type { CollectorConfig } from './config.js';
+import { CollectorEvents } from './events.js';
 import { requireApiToken } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerGzipBodies } from './http/gzip.js';
@@ -20,9 +21,16 @@ export interface ServerDeps {
   config: Pick<CollectorConfig, 'bodyLimitBytes' | 'tls'>;
   store: Store;
   logger: Logger;
+  /** what the routes report happening (metrics and the live feed listen); a fresh one if absent */
+  events?: CollectorEvents;
 }
 
-export function buildServer({ config, store, logger }: ServerDeps): FastifyInstance {
+export function buildServer({
+  config,
+  store,
+  logger,
+  events = new CollectorEvents(),
+}: ServerDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger,
     // A log line per request costs ~19% of ingest throughput; failures are logged below.
@@ -63,8 +71,8 @@ export function buildServer({ config, store, logger }: ServerDeps): FastifyInsta
   app.register(healthRoutes(store));
   app.register(
     async (api) => {
-      api.register(enrollRoutes(store));
-      api.register(reportRoutes(store));
+      api.register(enrollRoutes(store, events));
+      api.register(reportRoutes(store, events));
       api.register(async (readApi) => {
         requireApiToken(readApi, store);
         readApi.register(hostRoutes(store));

@@ -6,12 +6,14 @@ import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { agentAuthorization, type EnrollResponse } from '@vcio/shared';
 import { bootstrapIfEmpty, type BootstrapSecrets } from '../src/bootstrap.js';
+import { CollectorEvents } from '../src/events.js';
 import { buildServer } from '../src/server.js';
 import { openSqliteStore, type SqliteStore } from '../src/store/sqlite/index.js';
 
 export interface TestCollector {
   app: FastifyInstance;
   store: SqliteStore;
+  events: CollectorEvents;
   secrets: BootstrapSecrets;
   dataDir: string;
   admin: { authorization: string };
@@ -30,10 +32,12 @@ export async function testCollector(
   const store = openSqliteStore(dataDir);
   const logger = pino({ level: process.env.VCIO_TEST_LOG ?? 'silent' });
   const secrets = (await bootstrapIfEmpty(store, dataDir, logger))!;
+  const events = new CollectorEvents();
   const app = buildServer({
     config: { bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024, tls: null },
     store,
     logger,
+    events,
   });
   await app.ready();
   t.teardown(async () => {
@@ -45,6 +49,7 @@ export async function testCollector(
   return {
     app,
     store,
+    events,
     secrets,
     dataDir,
     admin: { authorization: `Bearer ${secrets.adminToken}` },

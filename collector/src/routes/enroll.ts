@@ -6,12 +6,13 @@ import { EnrollRequest, EnrollResponse, ErrorBody } from '@vcio/shared';
 import { HttpError } from '../http/errors.js';
 import { strictBodyCompiler } from '../http/validation.js';
 import { hashSecret, newSecret, secretMatches, splitCredential } from '../security/tokens.js';
+import type { CollectorEvents } from '../events.js';
 import type { Store } from '../store/types.js';
 
 const rejected = (why: string) => new HttpError(401, 'invalid_token', `enrollment refused: ${why}`);
 
 export const enrollRoutes =
-  (store: Store): FastifyPluginAsync =>
+  (store: Store, events: CollectorEvents): FastifyPluginAsync =>
   async (app) => {
     app.post<{ Body: EnrollRequest }>(
       '/enroll',
@@ -51,6 +52,7 @@ export const enrollRoutes =
         });
         if (outcome === 'exhausted') throw rejected('the enrollment token has no uses left');
         request.log.info({ agentId, tenant: tenant.slug, hostname }, 'agent enrolled');
+        events.emit('agent.enrolled', { tenantId: record.tenantId, agentId, hostname, machineId });
         return reply.code(201).send({ agentId, secret, tenant: tenant.slug });
       },
     );

@@ -9,22 +9,37 @@ import { HttpError } from '../http/errors.js';
 import { strictBodyCompiler } from '../http/validation.js';
 import { checkSoftwareSection, splitSections } from '../ingest/sections.js';
 import { cachedLookup } from '../security/record-cache.js';
+import type { CollectorEvents } from '../events.js';
 import type { AgentRecord, Store } from '../store/types.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     agent: AgentRecord | null;
+    /** performance.now() when the request arrived, for the ingest latency */
+    startedAt: number;
+  }
+}
+
+/** The error code of a JSON error body, for the rejection event; cheap on the error path only. */
+function errorCodeOf(payload: unknown): string {
+  if (typeof payload !== 'string') return 'unknown';
+  try {
+    const code = (JSON.parse(payload) as { error?: unknown }).error;
+    return typeof code === 'string' ? code : 'unknown';
+  } catch {
+    return 'unknown';
   }
 }
 
 export const reportRoutes =
-  (store: Store): FastifyPluginAsync =>
+  (store: Store, events: CollectorEvents): FastifyPluginAsync =>
   async (app) => {
     const agents = cachedLookup((id) => store.access.findAgent(id), {
       ttlMs: 60_000,
       maxEntries: 200_000,
     });
     app.decorateRequest('agent', null);
+    app.decorateRequest('startedAt', 0);
     // Plain JSON.parse for reports, in this plugin's scope only. Fastify's default parser
     // also scans every body for __proto__/constructor keys (~7% of ingest CPU), which
     // guards code that merges bodies into other objects. A report is never merged: it is
@@ -45,7 +60,17 @@ export const reportRoutes =
     // onRequest runs before the body is read: a caller without credentials gets its 401
     // without the collector parsing (or inflating) what it sent.
     app.addHook('onRequest', async (request) => {
+      request.startedAt = performance.now();
       request.agent = await authenticateAgent(request, (id) => agents.get(id));
+    });
+
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (reply.statusCode >= 400)
+        events.emit('report.rejected', {
+          reason: errorCodeOf(payload),
+          status: reply.statusCode,
+        });
+      return payload;
     });
 
     app.post<{ Body: Report }>(
@@ -68,10 +93,11 @@ export const reportRoutes =
         const softwareProblem = software ? checkSoftwareSection(software) : null;
         if (softwareProblem) throw new HttpError(400, 'software_hash_mismatch', softwareProblem);
         const { stored, ignored } = splitSections(report);
+        const receivedAt = new Date();
         const outcome = await store.reports.ingest({
           report,
           agent,
-          receivedAt: new Date(),
+          receivedAt,
           sections: stored,
         });
         if (outcome.status === 'conflict') {
@@ -80,6 +106,26 @@ export const reportRoutes =
             'report_id_conflict',
             `report ${report.reportId} was already stored for another agent`,
           );
+        }
+        if (outcome.status === 'stored') {
+          events.emit('report.stored', {
+            tenantId: agent.tenantId,
+            hostId: outcome.hostId,
+            agentId: agent.id,
+            hostname: report.host.hostname,
+            reportId: report.reportId,
+            collectedAt: new Date(report.collectedAt),
+            receivedAt,
+            sections: stored,
+            // from the start of the request: reading, inflating and validating included
+            ingestSeconds: (performance.now() - request.startedAt) / 1000,
+          });
+        } else {
+          events.emit('report.duplicate', {
+            tenantId: agent.tenantId,
+            agentId: agent.id,
+            reportId: report.reportId,
+          });
         }
         const answer: ReportAccepted = {
           reportId: report.reportId,

@@ -1,0 +1,50 @@
+// What happens in the collector, for whoever watches: the Prometheus metrics count it, the
+// live feed forwards it to consoles. Routes emit; they do not know who listens.
+//
+// Listeners run synchronously inside the request that emitted (Node's EventEmitter): they
+// must be cheap and must not throw. A listener that needs to do real work (a websocket
+// send, a database read) queues it and returns.
+import { EventEmitter } from 'node:events';
+import type { SectionName } from '@vcio/shared';
+
+export interface ReportStoredEvent {
+  tenantId: string;
+  hostId: string;
+  agentId: string;
+  hostname: string;
+  reportId: string;
+  collectedAt: Date;
+  receivedAt: Date;
+  /** the sections stored from this report */
+  sections: SectionName[];
+  /** from receipt of the request to the commit, in seconds */
+  ingestSeconds: number;
+}
+
+export interface ReportRejectedEvent {
+  /** the error code of the answer: invalid_request, payload_too_large, unauthorized... */
+  reason: string;
+  status: number;
+}
+
+export interface AgentEnrolledEvent {
+  tenantId: string;
+  agentId: string;
+  hostname: string;
+  machineId: string;
+}
+
+export interface CollectorEventMap {
+  'report.stored': [ReportStoredEvent];
+  'report.duplicate': [{ tenantId: string; agentId: string; reportId: string }];
+  'report.rejected': [ReportRejectedEvent];
+  'agent.enrolled': [AgentEnrolledEvent];
+}
+
+export class CollectorEvents extends EventEmitter<CollectorEventMap> {
+  constructor() {
+    super();
+    // Metrics, the live feed and tests subscribe; more than Node's default of 10 is normal.
+    this.setMaxListeners(100);
+  }
+}
