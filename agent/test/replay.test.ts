@@ -642,7 +642,7 @@ t.test('windows-10-enterprise: software and security from the recordings', async
     present: true,
     permitRootLogin: null,
     passwordAuthentication: true,
-    reason: null,
+    reason: 'PermitRootLogin does not apply on Windows (no root account)',
   });
   t.same(security.administrators, {
     groups: ['Administrators'],

@@ -990,6 +990,37 @@ t.test(
       { permitRootLogin: 'prohibit-password', passwordAuthentication: true },
       'synthetic: the include comes first and wins; a self-include stops at the depth limit',
     );
+    const unlistable = fakeMachine(
+      {
+        '/usr/sbin/sshd': '',
+        '/etc/ssh/sshd_config':
+          'Include /etc/ssh/none.d/*.conf /etc/ssh/private/*.conf\nPasswordAuthentication no\n',
+      },
+      {
+        '/usr/sbin/sshd -T': fail(1, 'sshd: no hostkeys available -- exiting.'),
+        '/bin/ls -1A -- /etc/ssh/private': fail(
+          2,
+          "ls: cannot open directory '/etc/ssh/private': Permission denied",
+        ),
+      },
+      ['/etc/ssh/private'],
+    );
+    const hidden = await readLinuxSsh(h(unlistable));
+    t.match(
+      hidden,
+      {
+        permitRootLogin: null,
+        passwordAuthentication: null,
+        reason:
+          /the included directory \/etc\/ssh\/private could not be listed \('\/bin\/ls -1A -- \/etc\/ssh\/private' needs root/,
+      },
+      'synthetic: a directory the agent cannot list may set both values first',
+    );
+    t.notMatch(hidden.reason, /values read from/, 'no value came from the files');
+    t.notOk(
+      unlistable.ran.some((l) => l.includes('none.d')),
+      'a missing include directory matches nothing, without running ls',
+    );
   },
 );
 

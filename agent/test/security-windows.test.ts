@@ -119,7 +119,12 @@ t.test(
     t.ok(section.listening.services.some((s) => s.port === 22 && s.process === 'sshd'));
     t.same(
       section.ssh,
-      { present: true, permitRootLogin: null, passwordAuthentication: false, reason: null },
+      {
+        present: true,
+        permitRootLogin: null,
+        passwordAuthentication: false,
+        reason: 'PermitRootLogin does not apply on Windows (no root account)',
+      },
       'the Match block does not count',
     );
     t.same(section.administrators, {
@@ -368,7 +373,7 @@ t.test('sshd_config: missing means defaults, unreadable means unknown', async (t
       present: true,
       permitRootLogin: null,
       passwordAuthentication: true,
-      reason: null,
+      reason: 'PermitRootLogin does not apply on Windows (no root account)',
     },
     'no config file: sshd defaults (PasswordAuthentication yes)',
   );
@@ -382,7 +387,8 @@ t.test('sshd_config: missing means defaults, unreadable means unknown', async (t
     present: true,
     permitRootLogin: null,
     passwordAuthentication: null,
-    reason: "C:\\ProgramData\\ssh\\sshd_config is not readable by the agent's account",
+    reason:
+      "C:\\ProgramData\\ssh\\sshd_config is not readable by the agent's account; PermitRootLogin does not apply on Windows (no root account)",
   });
   const included = fakeHost(
     { 'powershell.exe': commandResult(doc) },

@@ -4,11 +4,11 @@
 //   present: an sshd binary (/usr/sbin/sshd, /usr/bin/sshd on Arch)
 //   `sshd -T` -> parseSshdT: the effective settings, as sshd itself resolves them. It
 //     loads the host keys, so it needs root ("sshd: no hostkeys available -- exiting.").
-//   When it fails: /etc/ssh/sshd_config and its Include files -> parseSshdConfig and
-//     effectiveSshdSettings (first value wins, as in sshd; Match blocks are conditional and
-//     ignored; defaults PermitRootLogin prohibit-password, PasswordAuthentication yes), and
-//     the reason says the values come from the files, not from sshd. On RHEL the file is
-//     0600: a non-root agent gets null with the reason.
+//   When it fails: /etc/ssh/sshd_config and its Include files, read by sshd-config.ts as
+//     sshd reads them (first value wins; conditional Match blocks not counted; OpenSSH's
+//     defaults for what no file sets), and the reason says the values come from the files,
+//     not from sshd. On RHEL the file is 0600: a non-root agent gets null with the reason.
+//     Include directories are listed with `ls -1A` through ctx.host.
 import {
   cap,
   failureReason,
@@ -17,30 +17,17 @@ import {
   textLines,
   type LinuxSecurityHost,
 } from './linux-run.js';
-
-export interface SshSettings {
-  permitRootLogin: string | null;
-  passwordAuthentication: boolean | null;
-}
-
-/** sshd -T prints "without-password", the old name of "prohibit-password": one spelling. */
-export function normalisePermitRootLogin(value: string | undefined): string | null {
-  if (value === undefined || value.trim() === '') return null;
-  const v = value.trim().toLowerCase();
-  return (v === 'without-password' ? 'prohibit-password' : v).slice(0, 32);
-}
-
-const yesNo = (v: string | undefined): boolean | null =>
-  v === undefined
-    ? null
-    : v.toLowerCase() === 'yes'
-      ? true
-      : v.toLowerCase() === 'no'
-        ? false
-        : null;
+import {
+  normalisePermitRootLogin,
+  POSIX_SSHD_CONFIG,
+  readSshdConfig,
+  sshdFlag,
+  type SshdConfigAccess,
+  type SshdSettings,
+} from './sshd-config.js';
 
 /** `sshd -T`: "keyword value" lines, keywords in lower case. */
-export function parseSshdT(text: string): SshSettings {
+export function parseSshdT(text: string): SshdSettings {
   const values = new Map<string, string>();
   for (const line of textLines(text)) {
     const m = /^(\S+)\s+(.*)$/.exec(line.trim());
@@ -49,100 +36,29 @@ export function parseSshdT(text: string): SshSettings {
   }
   return {
     permitRootLogin: normalisePermitRootLogin(values.get('permitrootlogin')),
-    passwordAuthentication: yesNo(values.get('passwordauthentication')),
+    passwordAuthentication: sshdFlag(values.get('passwordauthentication')),
   };
 }
 
-export interface SshdDirective {
-  keyword: string;
-  value: string;
-}
-
 /**
- * sshd_config's global section as ordered directives (keyword lower-cased). Stops at the
- * first Match: what follows applies only to some connections. `Keyword=value` and quoted
- * values are accepted as sshd accepts them.
+ * sshd_config's files through the Linux host: reads in LinuxSecurityHost's words, and an
+ * Include directory's names from `ls -1A` ([] when the directory does not exist; why not
+ * when ls fails, as a directory the agent cannot list may hold a setting).
  */
-export function parseSshdConfig(text: string): { directives: SshdDirective[]; sawMatch: boolean } {
-  const directives: SshdDirective[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^(\S+?)(?:\s*=\s*|\s+)(.*)$/.exec(line);
-    if (!m) continue;
-    const keyword = cap(m, 1).toLowerCase();
-    if (keyword === 'match') return { directives, sawMatch: true };
-    directives.push({
-      keyword,
-      value: cap(m, 2)
-        .replace(/^"(.*)"$/, '$1')
-        .trim(),
-    });
-  }
-  return { directives, sawMatch: false };
-}
-
-/** First value wins, as in sshd; OpenSSH's defaults for what no file sets. */
-export function effectiveSshdSettings(directives: readonly SshdDirective[]): SshSettings {
-  const first = (keyword: string): string | undefined =>
-    directives.find((d) => d.keyword === keyword)?.value.split(/\s+/)[0];
+export function linuxSshdConfigAccess(h: LinuxSecurityHost): SshdConfigAccess {
   return {
-    permitRootLogin: normalisePermitRootLogin(first('permitrootlogin') ?? 'prohibit-password'),
-    passwordAuthentication: yesNo(first('passwordauthentication') ?? 'yes'),
+    read: (path) => h.read(path),
+    async listDir(dir) {
+      if (!(await h.exists(dir))) return [];
+      const ls = (await h.locate('ls')) ?? '/bin/ls';
+      const ran = await h.run(ls, ['-1A', '--', dir]);
+      if (!succeeded(ran)) return { error: failureReason(ran) };
+      return textLines(ran.result.stdout).map((l) => l.trim());
+    },
   };
 }
 
-/** A glob as sshd's Include uses it (*, ?, [...]) in the last path component. */
-export function globToRegExp(pattern: string): RegExp {
-  const body = pattern
-    .replace(/[.+^${}()|\\]/g, '\\$&')
-    .replace(/\*/g, '[^/]*')
-    .replace(/\?/g, '[^/]');
-  return new RegExp(`^${body}$`);
-}
-
-export const SSH_PATHS = { config: '/etc/ssh/sshd_config', configDir: '/etc/ssh' };
-
-/**
- * The global directives of sshd_config with its Include files expanded in place (relative
- * paths are under /etc/ssh; globs sorted, as glob(3) returns them). null with the reason
- * when the main file cannot be read.
- */
-export async function readSshdConfigTree(
-  h: LinuxSecurityHost,
-): Promise<{ directives: SshdDirective[] } | { error: string }> {
-  const main = await h.read(SSH_PATHS.config);
-  if ('error' in main) return { error: main.error };
-  const expand = async (text: string, depth: number): Promise<SshdDirective[]> => {
-    const out: SshdDirective[] = [];
-    for (const d of parseSshdConfig(text).directives) {
-      if (d.keyword !== 'include') {
-        out.push(d);
-        continue;
-      }
-      if (depth >= 8) continue;
-      for (const raw of d.value.split(/\s+/).filter(Boolean)) {
-        const pattern = raw.startsWith('/') ? raw : `${SSH_PATHS.configDir}/${raw}`;
-        const slash = pattern.lastIndexOf('/');
-        const dir = pattern.slice(0, slash);
-        const name = pattern.slice(slash + 1);
-        const files = /[*?[]/.test(name)
-          ? (await h.listDir(dir))
-              .filter((f) => globToRegExp(name).test(f))
-              .map((f) => `${dir}/${f}`)
-          : [pattern];
-        for (const file of files) {
-          const included = await h.readOptional(file);
-          if (included !== null) out.push(...(await expand(included, depth + 1)));
-        }
-      }
-    }
-    return out;
-  };
-  return { directives: await expand(main.text, 0) };
-}
-
-export interface SshGroup extends SshSettings {
+export interface SshGroup extends SshdSettings {
   present: boolean | null;
   reason: string | null;
 }
@@ -158,21 +74,18 @@ export async function readLinuxSsh(h: LinuxSecurityHost): Promise<SshGroup> {
     };
   const ran = await h.run(sshd, ['-T']);
   if (succeeded(ran)) return { present: true, ...parseSshdT(ran.result.stdout), reason: null };
-  const why = failureReason(ran);
-  const tree = await readSshdConfigTree(h);
-  if ('error' in tree)
-    return {
-      present: true,
-      permitRootLogin: null,
-      passwordAuthentication: null,
-      reason: joinReasons([why, tree.error]),
-    };
+  const config = await readSshdConfig(linuxSshdConfigAccess(h), POSIX_SSHD_CONFIG);
+  const fromFiles = config.permitRootLogin !== null || config.passwordAuthentication !== null;
   return {
     present: true,
-    ...effectiveSshdSettings(tree.directives),
+    permitRootLogin: config.permitRootLogin,
+    passwordAuthentication: config.passwordAuthentication,
     reason: joinReasons([
-      why,
-      `values read from ${SSH_PATHS.config} and its Include files, not sshd's effective settings`,
+      failureReason(ran),
+      config.reason,
+      fromFiles
+        ? `values read from ${POSIX_SSHD_CONFIG.config} and its Include files, not sshd's effective settings`
+        : null,
     ]),
   };
 }

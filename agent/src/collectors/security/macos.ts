@@ -55,7 +55,6 @@ import {
 import type { HostAccess } from '../../host.js';
 import type { CollectContext } from '../types.js';
 import { uniqueServices } from './listening.js';
-import { readSshdSettings } from './macos-sshd-config.js';
 import {
   isDefaultsMissing,
   isSystemsetupRefused,
@@ -76,6 +75,7 @@ import {
   parseXProtectInstallHistory,
   plistBool,
 } from './macos-text.js';
+import { hostFileReader, POSIX_SSHD_CONFIG, readSshdConfig } from './sshd-config.js';
 
 export const TOOL_TIMEOUT_MS = 30_000;
 export const SYSTEM_PROFILER_TIMEOUT_MS = 120_000;
@@ -368,23 +368,23 @@ async function sshGroup(
   disabled: Ran,
   listening: SecuritySection['listening'],
 ): Promise<SecuritySection['ssh']> {
-  const settings = await readSshdSettings(
+  const settings = await readSshdConfig(
     {
-      readFile: (path) => host.readFile(path),
+      read: hostFileReader(host),
       listDir: async (dir) => {
         const read = stdoutOf(await run(LS, ['-1', dir]), LS, ['-1', dir]);
-        if ('error' in read) {
+        if ('error' in read)
           // A missing include directory matches nothing, as sshd's glob does.
-          if (/No such file or directory/i.test(read.error)) return [];
-          throw new Error(read.error);
-        }
+          return /No such file or directory/i.test(read.error) ? [] : { error: read.error };
         return read.text
           .split('\n')
           .map((l) => l.trim())
           .filter(Boolean);
       },
     },
-    SSHD_CONFIG,
+    // Without the file sshd does not start, but macOS ships one: a missing file keeps the
+    // defaults, as before (the replay recording in agent/test/replay.test.ts has none).
+    { ...POSIX_SSHD_CONFIG, config: SSHD_CONFIG, whenMissing: 'defaults' },
   );
   const read = stdoutOf(disabled, LAUNCHCTL, ['print-disabled', 'system']);
   const onPort22 = listening.services.some((s) => s.protocol === 'tcp' && s.port === 22);

@@ -45,7 +45,7 @@ import {
 import type { HostAccess } from '../../host.js';
 import { powershellArgs, powershellPath } from '../patches/windows.js';
 import type { CollectContext } from '../types.js';
-import { readSshdSettings } from './macos-sshd-config.js';
+import { hostFileReader, readSshdConfig, windowsSshdConfig } from './sshd-config.js';
 import {
   administratorMembers,
   administratorsGroupName,
@@ -306,18 +306,23 @@ async function readSsh(host: HostAccess, sshPart: unknown): Promise<SecuritySect
   if (failed) return { ...none, reason: why(`Get-Service sshd failed: ${failed.error}`) };
   if (record(sshPart).Installed !== true)
     return { ...none, present: false, reason: 'OpenSSH Server is not installed (no sshd service)' };
-  const settings = await readSshdSettings(
+  // HostAccess lists no directories: an Include naming one file is read, a wildcard one
+  // leaves the values unknown with that reason.
+  const settings = await readSshdConfig(
     {
-      readFile: (path) => host.readFile(path),
-      listDir: () => Promise.reject(new Error('Include is not followed on Windows')),
+      read: hostFileReader(host),
+      listDir: async () => ({ error: 'Include is not followed on Windows' }),
     },
-    sshdConfigPath(host.env),
-    '\\',
+    windowsSshdConfig(sshdConfigPath(host.env)),
   );
   return {
     present: true,
     permitRootLogin: null,
     passwordAuthentication: settings.passwordAuthentication,
-    reason: settings.reason,
+    // Unknown facts carry a reason, this one included: it does not apply here.
+    reason: [settings.reason, 'PermitRootLogin does not apply on Windows (no root account)']
+      .filter((r) => r !== null)
+      .join('; ')
+      .slice(0, 512),
   };
 }
