@@ -44,7 +44,6 @@ export const SoftwareSourceStatus = Type.Object({
 });
 export type SoftwareSourceStatus = Static<typeof SoftwareSourceStatus>;
 
-
 export const SoftwareSection = Type.Object({
   /** softwareHash(items): lower-case hex SHA-256 */
   hash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
