@@ -15,6 +15,7 @@ import type { Report, ReportAccepted } from '@vcio/shared';
 import { agentAuthorization, API_PREFIX } from '@vcio/shared/agent';
 import { AgentError, errorMessage, RejectedError, UnreachableError, UsageError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
+import { httpPost, type HttpPost, type HttpResponse } from './http-client.js';
 import type { Logger } from './log.js';
 import type { Credentials } from './state.js';
 
@@ -37,7 +38,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 export interface TransportDeps {
-  fetch: typeof fetch;
+  post: HttpPost;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** uniform in [0, 1), for jitter */
   random(): number;
@@ -103,12 +104,6 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-export interface HttpResponse {
-  status: number;
-  headers: Headers;
-  body: string;
-}
-
 /** The collector's `{error, message}` in one line, or the start of whatever it sent. */
 export function describeErrorBody(body: string): string {
   try {
@@ -122,7 +117,7 @@ export function describeErrorBody(body: string): string {
   return body.trim().slice(0, 200);
 }
 
-/** Why fetch threw, in one line: fetch's own "fetch failed" hides the cause. */
+/** Why a request failed, in one line (a timeout, or the network error's cause or message). */
 export function describeFetchError(err: unknown, timeoutMs: number): string {
   if (err instanceof Error && err.name === 'TimeoutError')
     return `no answer within ${timeoutMs / 1000} s`;
@@ -140,7 +135,7 @@ export interface PostOptions {
   gzip?: boolean;
   timeoutMs: number;
   signal?: AbortSignal;
-  fetch?: typeof fetch;
+  post?: HttpPost;
 }
 
 export async function postJson(
@@ -161,13 +156,7 @@ export async function postJson(
   }
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const response = await (options.fetch ?? fetch)(url, {
-    method: 'POST',
-    headers,
-    body: payload,
-    signal,
-  });
-  return { status: response.status, headers: response.headers, body: await response.text() };
+  return (options.post ?? httpPost)(new URL(url), { headers, body: payload, signal });
 }
 
 export interface RetryOptions {
@@ -206,7 +195,7 @@ export async function postWithRetry(
         headers: options.headers,
         gzip: options.gzip,
         timeoutMs: policy.requestTimeoutMs,
-        fetch: deps.fetch,
+        post: deps.post,
       });
       if (response.status >= 200 && response.status < 300) {
         return { response, attempts: attempt, durationMs: Math.round(performance.now() - started) };

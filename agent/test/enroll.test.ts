@@ -1,3 +1,4 @@
+import { httpPost } from '../src/http-client.js';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
@@ -17,7 +18,7 @@ const TOKEN = 'enroll-token-for-acme';
 const policy = { ...DEFAULT_RETRY_POLICY, maxAttempts: 3, requestTimeoutMs: 5000 };
 
 const deps = (logger = silentLogger()): TransportDeps => ({
-  fetch: (...a) => fetch(...a),
+  post: httpPost,
   sleep: async () => {},
   random: () => 0,
   now: () => 0,

@@ -1,4 +1,5 @@
 // OutboxDelivery against a stand-in collector: order, outages, rejections, restarts.
+import { httpPost, type HttpPost } from '../src/http-client.js';
 import { readdir } from 'node:fs/promises';
 import type { Report } from '@vcio/shared';
 import t from 'tap';
@@ -23,7 +24,7 @@ async function deliveryFor(
   stateDir: string,
   collector: { url: string },
   logger: Logger = silentLogger(),
-  fetchFn?: typeof fetch,
+  post?: HttpPost,
 ): Promise<OutboxDelivery> {
   const outbox = await Outbox.open(stateDir, { logger });
   const deps = fastDeps(logger);
@@ -31,7 +32,7 @@ async function deliveryFor(
     outbox,
     credentialsFor(collector.url),
     fastPolicy(),
-    fetchFn ? { ...deps, fetch: fetchFn } : deps,
+    post ? { ...deps, post } : deps,
     logger,
   );
 }
@@ -162,11 +163,11 @@ t.test('a drain asked for while one runs joins it; stopping ends it early', asyn
   const gate = new Promise<void>((r) => (release = r));
   const collector = await startFakeCollector((req) => accepted(req));
   t.teardown(collector.close);
-  const slowFetch: typeof fetch = async (...a) => {
+  const slowPost: HttpPost = async (url, request) => {
     await gate;
-    return fetch(...a);
+    return httpPost(url, request);
   };
-  const delivery = await deliveryFor(t.testdir(), collector, silentLogger(), slowFetch);
+  const delivery = await deliveryFor(t.testdir(), collector, silentLogger(), slowPost);
   await delivery.enqueue(makeReport(0));
   const first = delivery.drain();
   await delivery.deliver(makeReport(1)); // queued while the first send waits

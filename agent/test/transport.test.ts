@@ -1,3 +1,4 @@
+import { httpPost } from '../src/http-client.js';
 import type { Report } from '@vcio/shared';
 import t from 'tap';
 import { RejectedError, UnreachableError, UsageError } from '../src/errors.js';
@@ -28,7 +29,7 @@ const SECRET = 'the-agent-secret-value';
 function deps(): TransportDeps & { slept: number[] } {
   const slept: number[] = [];
   return {
-    fetch: (...args) => fetch(...args),
+    post: httpPost,
     sleep: async (ms, signal) => {
       if (signal?.aborted) throw new Error('aborted');
       slept.push(ms);
@@ -315,14 +316,14 @@ t.test('a request that gets no answer in time is retried', async (t) => {
   t.teardown(collector.close);
   let calls = 0;
   const d = deps();
-  d.fetch = async (input, init) => {
+  d.post = async (url, request) => {
     calls++;
     if (calls === 1) {
       const err = new Error('The operation was aborted due to timeout');
       err.name = 'TimeoutError';
       throw err;
     }
-    return fetch(input, init);
+    return httpPost(url, request);
   };
   const result = await postWithRetry(
     `${collector.url}/x`,

@@ -6,6 +6,7 @@ import { collectorsFor, createCollectors } from '../collectors/index.js';
 import { readMachineId as readMachineIdDefault } from '../collectors/machine-id/index.js';
 import type { AnyCollector } from '../collectors/types.js';
 import { OutboxDelivery } from '../delivery.js';
+import { httpPost } from '../http-client.js';
 import { enroll } from '../enroll.js';
 import { AgentError, errorMessage, StateDirError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
@@ -38,7 +39,7 @@ export interface CommandEnv {
 
 export function defaultTransport(): Omit<TransportDeps, 'logger'> {
   return {
-    fetch: (...args) => fetch(...args),
+    post: httpPost,
     sleep: (ms, signal) => sleep(ms, undefined, { signal }),
     random: Math.random,
     now: Date.now,

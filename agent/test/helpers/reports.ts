@@ -1,4 +1,5 @@
 // Small valid reports and delivery plumbing for the outbox tests.
+import { httpPost } from '../../src/http-client.js';
 import { newReportId, type Report } from '@vcio/shared';
 import { silentLogger, type Logger } from '../../src/log.js';
 import type { Credentials } from '../../src/state.js';
@@ -38,7 +39,7 @@ export function fastPolicy(maxAttempts = 1): RetryPolicy {
 
 export function fastDeps(logger: Logger = silentLogger()): TransportDeps {
   return {
-    fetch: (...a) => fetch(...a),
+    post: httpPost,
     sleep: async () => {},
     random: () => 0,
     now: () => 0,
