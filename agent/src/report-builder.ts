@@ -81,10 +81,12 @@ async function runOne(
 }
 
 export async function buildReport(options: BuildReportOptions): Promise<Report> {
-  const collectedAt = (options.now ?? (() => new Date()))().toISOString();
   // In parallel: a slow inventory read must not stretch the performance interval, and the
   // report is ready when the slowest collector is.
   const results = await Promise.all(options.collectors.map((c) => runOne(c, options)));
+  // Stamped when the collection ended: the facts are as of then, and reports built side
+  // by side (the service loop's two lanes) are queued, and so delivered, in this order.
+  const collectedAt = (options.now ?? (() => new Date()))().toISOString();
   const sections: Record<string, unknown> = {};
   const errors: CollectorError[] = [];
   for (const result of results) {

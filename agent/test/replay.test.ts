@@ -1080,8 +1080,10 @@ t.test('once --replay sends the recorded machine to the collector', async (t) =>
 
 t.test('run --replay reports the recorded machine until stopped', async (t) => {
   const stop = new AbortController();
+  // The first tick sends two reports: the fast lane (system) and the slow one.
+  let received = 0;
   const collector = await startFakeCollector(() => {
-    stop.abort();
+    if (++received === 2) stop.abort();
     return { status: 202, body: {} };
   });
   t.teardown(collector.close);
@@ -1092,8 +1094,13 @@ t.test('run --replay reports the recorded machine until stopped', async (t) => {
     stop.signal,
   );
   t.equal(r.code, 0, r.stderr);
-  const sent = collector.received[0]!.json as Report;
-  t.equal(sent.host.hostname, 'DESKTOP-WIN01');
+  const reports = collector.received.map((req) => req.json as Report);
+  t.equal(reports.length, 2);
+  t.same(
+    reports.map((rep) => rep.host.hostname),
+    ['DESKTOP-WIN01', 'DESKTOP-WIN01'],
+  );
+  const sent = { ...reports[0]!, sections: { ...reports[0]!.sections, ...reports[1]!.sections } };
   t.same(
     Object.keys(sent.sections).sort(),
     ['outbox', 'patches', 'security', 'software', 'system'],

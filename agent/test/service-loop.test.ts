@@ -3,7 +3,7 @@ import t from 'tap';
 import type { AnyCollector } from '../src/collectors/types.js';
 import type { ReportDelivery } from '../src/delivery.js';
 import { silentLogger } from '../src/log.js';
-import { jitteredMs, runServiceLoop } from '../src/service-loop.js';
+import { jitteredMs, lanes, runServiceLoop } from '../src/service-loop.js';
 
 function collector(name: 'system' | 'performance', cadenceSeconds: number): AnyCollector {
   return {
@@ -131,4 +131,97 @@ t.test('jitter moves an interval by at most the given fraction', async (t) => {
     1,
     'never zero',
   );
+});
+
+t.test('a slow patch scan never holds up the metrics', async (t) => {
+  let clock = 0;
+  const stop = new AbortController();
+  let release: () => void = () => {};
+  const scanDone = new Promise<void>((r) => (release = r));
+  const built: Array<{ at: number; collectors: string[] }> = [];
+  const delivered: string[][] = [];
+  const slow = { ...collector('system', 21_600), name: 'patches', timeoutSeconds: 900 };
+  const result = runServiceLoop(
+    {
+      collectors: [collector('performance', 60), slow as AnyCollector],
+      jitter: 0,
+      build: async (due) => {
+        const names = due.map((c) => c.name);
+        built.push({ at: clock, collectors: names });
+        if (names.includes('patches')) await scanDone; // minutes on Windows
+        return { reportId: names.join(','), sections: {} } as unknown as Report;
+      },
+      delivery: {
+        deliver: async (report) => {
+          delivered.push(report.reportId.split(','));
+          if (delivered.length === 5) release(); // the scan ends after four metrics reports
+          if (delivered.length === 7) stop.abort();
+        },
+      },
+      logger: silentLogger(),
+      random: () => 0.5,
+      now: () => clock,
+      sleep: async (ms: number, signal: AbortSignal) => {
+        if (signal.aborted) throw new Error('aborted');
+        clock += ms;
+      },
+    },
+    stop.signal,
+  );
+  await result;
+  t.same(built.slice(0, 6), [
+    { at: 0, collectors: ['performance'] },
+    { at: 0, collectors: ['patches'] },
+    { at: 60_000, collectors: ['performance'] },
+    { at: 120_000, collectors: ['performance'] },
+    { at: 180_000, collectors: ['performance'] },
+    { at: 240_000, collectors: ['performance'] },
+  ]);
+  t.same(delivered.slice(0, 6), [
+    ['performance'],
+    ['performance'],
+    ['performance'],
+    ['performance'],
+    ['performance'],
+    ['patches'],
+  ]);
+  t.equal(built.filter((b) => b.collectors.includes('patches')).length, 1, 'not started twice');
+});
+
+t.test('lanes: fast collectors together, slow ones in a report of their own', async (t) => {
+  const perf = collector('performance', 60);
+  const patches = { ...perf, name: 'patches', timeoutSeconds: 900 } as AnyCollector;
+  t.same(
+    lanes([patches, perf]).map((g) => g.map((c) => c.name)),
+    [['performance'], ['patches']],
+  );
+  t.same(lanes([perf]).length, 1);
+  t.same(lanes([]), []);
+});
+
+t.test('stopping waits for the reports being built', async (t) => {
+  const stop = new AbortController();
+  let finished = false;
+  const slow = { ...collector('system', 3600), name: 'patches', timeoutSeconds: 900 };
+  await runServiceLoop(
+    {
+      collectors: [slow as AnyCollector],
+      jitter: 0,
+      build: async () => {
+        stop.abort();
+        await new Promise((r) => setTimeout(r, 50));
+        finished = true;
+        return { reportId: 'x', sections: {} } as unknown as Report;
+      },
+      delivery: { deliver: async () => {} },
+      logger: silentLogger(),
+      random: () => 0.5,
+      now: () => 0,
+      sleep: async () => {
+        throw new Error('aborted');
+      },
+    },
+    stop.signal,
+  );
+  t.ok(finished, 'the report in progress was finished, not dropped');
 });
