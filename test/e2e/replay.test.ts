@@ -109,7 +109,7 @@ t.test('a replayed Windows machine and a replayed Mac reach the API', async (t) 
   t.match(winSecurity.firewall, { enabled: false, reason: null });
   t.match(winSecurity.encryption, {
     volumes: [
-      { mount: 'C:', encrypted: true, method: 'XtsAes128', protectionOn: true },
+      { mount: 'C:', encrypted: true, method: 'XTS-AES 128', protectionOn: true },
       { mount: 'D:', encrypted: false, protectionOn: false },
     ],
     reason: null,
