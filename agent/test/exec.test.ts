@@ -72,11 +72,14 @@ t.test('a command past its timeout is killed', async (t) => {
 t.test('a command ignoring SIGTERM gets SIGKILL after the grace period', async (t) => {
   const script =
     'process.on("SIGTERM", () => {}); process.stdout.write("ready"); setInterval(() => {}, 1000)';
+  // The timeout leaves Node time to start and install its handler even on a loaded
+  // machine; a SIGTERM before that would end it without the grace period being tested.
   const result = await runCommand(node, ['-e', script], {
-    timeoutMs: 300,
+    timeoutMs: 3000,
     maxOutputBytes: 1024,
     killGraceMs: 200,
   });
+  t.equal(result.stdout, 'ready', 'the handler was in place');
   t.equal(result.timedOut, true);
   t.equal(result.signal, 'SIGKILL');
 });

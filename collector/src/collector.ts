@@ -7,6 +7,7 @@ import { bootstrapIfEmpty, type BootstrapSecrets } from './bootstrap.js';
 import { isLoopback, type CollectorConfig } from './config.js';
 import { CollectorEvents } from './events.js';
 import { buildServer } from './server.js';
+import { CollectorMetrics } from './metrics/index.js';
 import { openSqliteStore } from './store/sqlite/index.js';
 import type { Store } from './store/types.js';
 import { VERSION } from './version.js';
@@ -51,14 +52,23 @@ export async function startCollector(
   logger: Logger,
 ): Promise<RunningCollector> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const metrics = new CollectorMetrics();
   const store = openSqliteStore(config.dataDir, {
     synchronous: config.synchronous,
+    onCommit: metrics.observeCommit,
     onWarning: (message) => logger.warn(message),
   });
   const bootstrap = await bootstrapIfEmpty(store, config.dataDir, logger);
 
   const events = new CollectorEvents();
-  const app = buildServer({ config, store, logger, events });
+  const app = buildServer({
+    config,
+    store,
+    logger,
+    events,
+    metrics,
+    live: { offlineAfter: config.offlineAfter, heartbeatSeconds: config.heartbeatSeconds },
+  });
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (error) {

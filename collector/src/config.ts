@@ -12,6 +12,12 @@ export interface CollectorConfig {
   bodyLimitBytes: number;
   /** SQLite synchronous mode: normal (default) or full (survives power loss, slower) */
   synchronous: 'normal' | 'full';
+  /** GET /metrics: per-host series, the fleet cache, auth */
+  metrics: MetricsConfig;
+  /** live feed: a host is offline after this many missed performance intervals */
+  offlineAfter: number;
+  /** live feed: seconds between heartbeats to connected clients */
+  heartbeatSeconds: number;
 }
 
 export const DEFAULTS = {
@@ -21,6 +27,8 @@ export const DEFAULTS = {
   retentionDays: 30,
   bodyLimitBytes: 4 * 1024 * 1024,
   synchronous: 'normal',
+  offlineAfter: 3,
+  heartbeatSeconds: 20,
 } as const;
 
 export class ConfigError extends Error {}
@@ -74,6 +82,13 @@ export interface RawOptions {
   retentionDays: string;
   bodyLimit: string;
   synchronous: string;
+  metricsPerHost?: string;
+  metricsCacheSeconds?: string;
+  metricsOnlineSeconds?: string;
+  metricsToken?: string;
+  metricsBasicAuth?: string;
+  offlineAfter?: string;
+  heartbeat?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -97,5 +112,103 @@ export function buildConfig(raw: RawOptions): CollectorConfig {
     retentionDays: parsePositiveInteger('--retention-days', raw.retentionDays, 3650),
     bodyLimitBytes: parseByteSize('--body-limit', raw.bodyLimit),
     synchronous: raw.synchronous,
+    metrics: buildMetricsConfig(raw),
+    offlineAfter: parsePositiveInteger(
+      '--offline-after',
+      raw.offlineAfter ?? String(DEFAULTS.offlineAfter),
+      1000,
+    ),
+    heartbeatSeconds: parsePositiveInteger(
+      '--heartbeat',
+      raw.heartbeat ?? String(DEFAULTS.heartbeatSeconds),
+      3600,
+    ),
+  };
+}
+
+export interface MetricsConfig {
+  /** hosts given per-host series: Infinity (on, the default), 0 (off) or a cap */
+  perHostLimit: number;
+  /** fleet and per-host figures are read from the database at most this often (0: every scrape) */
+  cacheSeconds: number;
+  /** a host is online when it reported within this many seconds */
+  onlineSeconds: number;
+  /** null: /metrics is open, as Prometheus exporters usually are */
+  auth: MetricsAuth | null;
+}
+
+/** What a scraper must present: the bearer token or the basic-auth credentials (either works). */
+export interface MetricsAuth {
+  bearerToken: string | null;
+  basic: { username: string; password: string } | null;
+}
+
+export const METRICS_DEFAULTS = {
+  perHost: 'on',
+  cacheSeconds: 15,
+  // Three missed performance reports (every 60 s) before a host counts as offline.
+  onlineSeconds: 180,
+} as const;
+
+/** `on`, `off`, or the most hosts to give per-host series (e.g. 5000). */
+export function parsePerHost(text: string): number {
+  const value = text.trim().toLowerCase();
+  if (value === 'on') return Infinity;
+  if (value === 'off' || value === '0') return 0;
+  if (/^\d{1,9}$/.test(value)) return Number(value);
+  throw new ConfigError(
+    `--metrics-per-host '${text}' must be on, off, or the most hosts to export (e.g. 5000)`,
+  );
+}
+
+function parseSeconds(name: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < min || n > max) {
+    throw new ConfigError(
+      `${name} '${text}' must be a whole number of seconds from ${min} to ${max}`,
+    );
+  }
+  return n;
+}
+
+/** Errors never echo the values: a misplaced one may be a real password. */
+export function parseMetricsAuth(token?: string, basicAuth?: string): MetricsAuth | null {
+  if (!token && !basicAuth) return null;
+  if (token && !/^[\x21-\x7e]{16,512}$/.test(token)) {
+    throw new ConfigError(
+      '--metrics-token (VCIO_METRICS_TOKEN) must be 16 to 512 printable characters, no spaces',
+    );
+  }
+  let basic: MetricsAuth['basic'] = null;
+  if (basicAuth) {
+    const colon = basicAuth.indexOf(':');
+    const username = basicAuth.slice(0, colon);
+    const password = basicAuth.slice(colon + 1);
+    if (colon <= 0 || password.length < 8 || basicAuth.length > 1024 || /[\r\n]/.test(basicAuth)) {
+      throw new ConfigError(
+        '--metrics-basic-auth (VCIO_METRICS_BASIC_AUTH) must be USER:PASSWORD with a password of at least 8 characters',
+      );
+    }
+    basic = { username, password };
+  }
+  return { bearerToken: token || null, basic };
+}
+
+export function buildMetricsConfig(raw: Partial<RawOptions>): MetricsConfig {
+  return {
+    perHostLimit: parsePerHost(raw.metricsPerHost ?? METRICS_DEFAULTS.perHost),
+    cacheSeconds: parseSeconds(
+      '--metrics-cache-seconds',
+      raw.metricsCacheSeconds ?? String(METRICS_DEFAULTS.cacheSeconds),
+      0,
+      3600,
+    ),
+    onlineSeconds: parseSeconds(
+      '--metrics-online-seconds',
+      raw.metricsOnlineSeconds ?? String(METRICS_DEFAULTS.onlineSeconds),
+      1,
+      30 * 86_400,
+    ),
+    auth: parseMetricsAuth(raw.metricsToken, raw.metricsBasicAuth),
   };
 }

@@ -6,6 +6,7 @@
 // send, a database read) queues it and returns.
 import { EventEmitter } from 'node:events';
 import type { SectionName } from '@vcio/shared';
+import type { HostReportSummary } from './live/summary.js';
 
 export interface ReportStoredEvent {
   tenantId: string;
@@ -19,6 +20,8 @@ export interface ReportStoredEvent {
   sections: SectionName[];
   /** from receipt of the request to the commit, in seconds */
   ingestSeconds: number;
+  /** what the live feed shows of the report (OS, pending updates, CPU and memory) */
+  summary?: HostReportSummary;
 }
 
 export interface ReportRejectedEvent {

@@ -2,7 +2,7 @@
 // vcio-collector: parse flags (each also a VCIO_* environment variable), start, and shut
 // down gracefully on SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
-import { DEFAULTS, buildConfig, type RawOptions } from './config.js';
+import { DEFAULTS, METRICS_DEFAULTS, buildConfig, type RawOptions } from './config.js';
 import { createLogger, startCollector, type RunningCollector } from './collector.js';
 import { describeStartupError } from './startup-errors.js';
 import { VERSION } from './version.js';
@@ -47,6 +47,55 @@ function collectorProgram(): Command {
       new Option('--synchronous <mode>', 'SQLite durability: normal, or full to survive power loss')
         .env('VCIO_SYNCHRONOUS')
         .default(DEFAULTS.synchronous),
+    )
+    .addOption(
+      new Option(
+        '--metrics-per-host <on|off|N>',
+        '/metrics per-host series: on, off, or at most N hosts (large fleets)',
+      )
+        .env('VCIO_METRICS_PER_HOST')
+        .default(METRICS_DEFAULTS.perHost),
+    )
+    .addOption(
+      new Option(
+        '--metrics-cache-seconds <s>',
+        '/metrics re-reads fleet figures from the database at most this often (0: every scrape)',
+      )
+        .env('VCIO_METRICS_CACHE_SECONDS')
+        .default(String(METRICS_DEFAULTS.cacheSeconds)),
+    )
+    .addOption(
+      new Option(
+        '--metrics-online-seconds <s>',
+        'a host counts as online when it reported within this many seconds',
+      )
+        .env('VCIO_METRICS_ONLINE_SECONDS')
+        .default(String(METRICS_DEFAULTS.onlineSeconds)),
+    )
+    .addOption(
+      new Option(
+        '--metrics-token <token>',
+        '/metrics requires Authorization: Bearer <token> (prefer the variable: flags show in ps)',
+      ).env('VCIO_METRICS_TOKEN'),
+    )
+    .addOption(
+      new Option(
+        '--metrics-basic-auth <user:password>',
+        '/metrics requires these basic-auth credentials (prefer the variable)',
+      ).env('VCIO_METRICS_BASIC_AUTH'),
+    )
+    .addOption(
+      new Option(
+        '--offline-after <intervals>',
+        'live feed: a host is offline after this many missed performance intervals (60 s each by default)',
+      )
+        .env('VCIO_OFFLINE_AFTER')
+        .default(String(DEFAULTS.offlineAfter)),
+    )
+    .addOption(
+      new Option('--heartbeat <seconds>', 'live feed: seconds between heartbeats to clients')
+        .env('VCIO_HEARTBEAT')
+        .default(String(DEFAULTS.heartbeatSeconds)),
     )
     .action(async (options: RawOptions) => {
       await serve(options);

@@ -34,6 +34,13 @@ async function main(): Promise<void> {
     retentionDays: env.VCIO_RETENTION_DAYS ?? String(DEFAULTS.retentionDays),
     bodyLimit: env.VCIO_BODY_LIMIT ?? '4mb',
     synchronous: env.VCIO_SYNCHRONOUS ?? DEFAULTS.synchronous,
+    offlineAfter: env.VCIO_OFFLINE_AFTER,
+    heartbeat: env.VCIO_HEARTBEAT,
+    metricsPerHost: env.VCIO_METRICS_PER_HOST,
+    metricsCacheSeconds: env.VCIO_METRICS_CACHE_SECONDS,
+    metricsOnlineSeconds: env.VCIO_METRICS_ONLINE_SECONDS,
+    metricsToken: env.VCIO_METRICS_TOKEN,
+    metricsBasicAuth: env.VCIO_METRICS_BASIC_AUTH,
   });
   const logger = createLogger(config.logLevel);
   const collector = await startCollector(config, logger);

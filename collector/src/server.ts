@@ -15,14 +15,23 @@ import { hostRoutes } from './routes/hosts.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { reportRoutes } from './routes/reports.js';
 import { tenantRoutes } from './routes/tenants.js';
+import websocket from '@fastify/websocket';
+import { liveRoutes, MAX_CLIENT_MESSAGE_BYTES, type LiveOptions } from './live/index.js';
+import { consoleRoutes } from './routes/console.js';
 import type { Store } from './store/types.js';
+import { CollectorMetrics, metricsRoutes } from './metrics/index.js';
+import { buildMetricsConfig, type MetricsConfig } from './config.js';
 
 export interface ServerDeps {
-  config: Pick<CollectorConfig, 'bodyLimitBytes' | 'tls'>;
+  config: Pick<CollectorConfig, 'bodyLimitBytes' | 'tls'> & { metrics?: MetricsConfig };
   store: Store;
   logger: Logger;
   /** what the routes report happening (metrics and the live feed listen); a fresh one if absent */
   events?: CollectorEvents;
+  /** the health metrics (startCollector passes the one hooked to the store); fresh if absent */
+  metrics?: CollectorMetrics;
+  /** the live feed's settings (offline-after, heartbeat...); defaults when absent */
+  live?: Partial<LiveOptions>;
 }
 
 export function buildServer({
@@ -30,6 +39,8 @@ export function buildServer({
   store,
   logger,
   events = new CollectorEvents(),
+  metrics = new CollectorMetrics(),
+  live,
 }: ServerDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger,
@@ -70,9 +81,15 @@ export function buildServer({
 
   app.register(healthRoutes(store));
   app.register(
+    metricsRoutes({ store, events, metrics, config: config.metrics ?? buildMetricsConfig({}) }),
+  );
+  app.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES } });
+  app.register(consoleRoutes());
+  app.register(
     async (api) => {
       api.register(enrollRoutes(store, events));
       api.register(reportRoutes(store, events));
+      api.register(liveRoutes({ store, events, logger, options: live }));
       api.register(async (readApi) => {
         requireApiToken(readApi, store);
         readApi.register(hostRoutes(store));

@@ -1,5 +1,13 @@
 import t from 'tap';
-import { ConfigError, buildConfig, isLoopback, parseByteSize, parseListen } from '../src/config.js';
+import {
+  ConfigError,
+  buildConfig,
+  isLoopback,
+  parseByteSize,
+  parseListen,
+  parseMetricsAuth,
+  parsePerHost,
+} from '../src/config.js';
 import { describeStartupError } from '../src/startup-errors.js';
 
 const raw = {
@@ -63,4 +71,59 @@ t.test('startup errors read as one line', async (t) => {
   t.match(describeStartupError(err('SQLITE_CANTOPEN')), /--data-dir/);
   t.match(describeStartupError(err('SQLITE_NOTADB')), /not a vcio database/);
   t.equal(describeStartupError('odd'), 'odd');
+});
+
+t.test('metrics settings', async (t) => {
+  const defaults = buildConfig(raw).metrics;
+  t.same(defaults, { perHostLimit: Infinity, cacheSeconds: 15, onlineSeconds: 180, auth: null });
+  const set = buildConfig({
+    ...raw,
+    metricsPerHost: '5000',
+    metricsCacheSeconds: '0',
+    metricsOnlineSeconds: '600',
+    metricsToken: 'a-long-scrape-token-value',
+    metricsBasicAuth: 'prom:sec:ret-pass',
+  }).metrics;
+  t.same(set, {
+    perHostLimit: 5000,
+    cacheSeconds: 0,
+    onlineSeconds: 600,
+    auth: {
+      bearerToken: 'a-long-scrape-token-value',
+      basic: { username: 'prom', password: 'sec:ret-pass' },
+    },
+  });
+  t.equal(parsePerHost('OFF'), 0);
+  t.equal(parsePerHost('0'), 0);
+  t.equal(parsePerHost(' on '), Infinity);
+  t.throws(() => parsePerHost('some'), /must be on, off, or the most hosts/);
+  t.throws(() => buildConfig({ ...raw, metricsCacheSeconds: '-1' }), /from 0 to 3600/);
+  t.throws(() => buildConfig({ ...raw, metricsOnlineSeconds: '0' }), /from 1 to/);
+  t.same(parseMetricsAuth(undefined, 'u:12345678'), {
+    bearerToken: null,
+    basic: { username: 'u', password: '12345678' },
+  });
+  t.equal(parseMetricsAuth('', ''), null, 'empty variables mean none');
+  // Errors never repeat the secret.
+  for (const [token, basic] of [
+    ['short', undefined],
+    ['has a space in it, long enough', undefined],
+    [undefined, 'nocolon-secretvalue'],
+    [undefined, ':passwordonly'],
+    [undefined, 'user:short'],
+    [undefined, 'user:line\nbreak-pass'],
+  ] as const) {
+    const error = (() => {
+      try {
+        parseMetricsAuth(token, basic);
+      } catch (e) {
+        return e as Error;
+      }
+      return null;
+    })();
+    t.ok(error instanceof ConfigError, `${token ?? basic} refused`);
+    for (const secret of [token, basic]) {
+      if (secret) t.notOk(error!.message.includes(secret), 'secret not echoed');
+    }
+  }
 });

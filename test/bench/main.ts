@@ -11,6 +11,14 @@ const BENCHMARKS: Record<string, { summary: string; load(): Promise<BenchmarkMod
     summary: "the agent's CPU and RSS per collection cycle and at default cadences",
     load: () => import('./agent.js'),
   },
+  live: {
+    summary: 'live feed delivery latency (p50/p99) from report to 500 websocket clients',
+    load: () => import('./live.js'),
+  },
+  metrics: {
+    summary: 'time to render GET /metrics at 1k, 10k and 50k hosts, cold and cached',
+    load: () => import('./metrics.js'),
+  },
 };
 
 function listing(): string {

@@ -10,6 +10,7 @@ import { strictBodyCompiler } from '../http/validation.js';
 import { checkSoftwareSection, splitSections } from '../ingest/sections.js';
 import { cachedLookup } from '../security/record-cache.js';
 import type { CollectorEvents } from '../events.js';
+import { summariseReport } from '../live/summary.js';
 import type { AgentRecord, Store } from '../store/types.js';
 
 declare module 'fastify' {
@@ -119,6 +120,7 @@ export const reportRoutes =
             sections: stored,
             // from the start of the request: reading, inflating and validating included
             ingestSeconds: (performance.now() - request.startedAt) / 1000,
+            summary: summariseReport(report),
           });
         } else {
           events.emit('report.duplicate', {

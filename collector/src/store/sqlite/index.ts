@@ -21,13 +21,15 @@ export interface SqliteStoreOptions {
   synchronous?: 'normal' | 'full';
   /** told when WAL checkpointing has trouble (the store carries on) */
   onWarning?: (message: string) => void;
+  /** after each committed batch of reports (the metrics' write latency) */
+  onCommit?: (seconds: number, reports: number) => void;
 }
 
 export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, DATABASE_FILE);
   const db = openDatabase({ path, synchronous: options.synchronous });
-  const reports = sqliteReportStore(db);
+  const reports = sqliteReportStore(db, { onCommit: options.onCommit });
   const ping = db.prepare('SELECT 1');
   const checkpointer = startCheckpointer(db, path, { onError: options.onWarning });
 

@@ -62,7 +62,15 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-export function sqliteReportStore(db: SqliteDatabase): ReportStore & { flush(): void } {
+export interface ReportStoreHooks {
+  /** after each committed batch: its write-and-commit time and its report count (metrics) */
+  onCommit?: (seconds: number, reports: number) => void;
+}
+
+export function sqliteReportStore(
+  db: SqliteDatabase,
+  hooks: ReportStoreHooks = {},
+): ReportStore & { flush(): void } {
   const insertLedger = db.prepare(`
     INSERT INTO reports (report_id, agent_id, collected_at, received_at)
     VALUES (?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING`);
@@ -312,6 +320,7 @@ export function sqliteReportStore(db: SqliteDatabase): ReportStore & { flush(): 
     queue = [];
     if (batch.length === 0) return;
     let outcomes: IngestOutcome[];
+    const started = performance.now();
     try {
       outcomes = writeBatch(batch);
     } catch (error) {
@@ -337,6 +346,7 @@ export function sqliteReportStore(db: SqliteDatabase): ReportStore & { flush(): 
       }
       return;
     }
+    hooks.onCommit?.((performance.now() - started) / 1000, batch.length);
     outcomes.forEach((outcome, i) => batch[i]!.resolve(outcome));
   }
 

@@ -1,0 +1,199 @@
+// The live feed: turns what the collector's event bus reports (a report stored, an agent
+// enrolled) and what the presence check finds (a host gone quiet) into live events, and
+// keeps the timers: heartbeats, the offline check, and the resume window.
+//
+// Extension point for posture scoring: when scores and findings exist, publish
+// `posture.changed`, `finding.opened` and `finding.resolved` here with
+// `hub.publish(type, tenantId, hostId, data)` from the posture module's own event (the
+// types are already reserved in protocol.ts and documented in PROTOCOL.md).
+import type { Logger } from 'pino';
+import type { CollectorEvents, ReportStoredEvent, AgentEnrolledEvent } from '../events.js';
+import { setLiveClientSource } from '../metrics/registry.js';
+import type { Store } from '../store/types.js';
+import { LiveHub } from './hub.js';
+import { PresenceTracker, type PresenceChange } from './presence.js';
+
+export interface LiveOptions {
+  /** missed performance intervals before a host is reported offline (--offline-after) */
+  offlineAfter: number;
+  /** seconds between heartbeats (--heartbeat) */
+  heartbeatSeconds: number;
+  /** the shortest interval expected between a host's reports: the agent's default cadence */
+  cadenceSeconds: number;
+  /** how often hosts are checked for having gone offline */
+  presenceCheckSeconds: number;
+  /** events are sent in frames gathered over this long */
+  batchMs: number;
+  /** a client with more than this waiting in its send buffer is dropped */
+  maxBufferedBytes: number;
+  /** the resume window: the last events kept, by count and by age */
+  resumeEvents: number;
+  resumeSeconds: number;
+  /** a connection must authenticate within this */
+  authTimeoutSeconds: number;
+}
+
+export const LIVE_DEFAULTS: LiveOptions = {
+  offlineAfter: 3,
+  heartbeatSeconds: 20,
+  cadenceSeconds: 60,
+  presenceCheckSeconds: 5,
+  batchMs: 10,
+  maxBufferedBytes: 1024 * 1024,
+  resumeEvents: 10_000,
+  resumeSeconds: 60,
+  authTimeoutSeconds: 10,
+};
+
+/** A connected client, as the feed's timers and shutdown see it. */
+export interface ConnectionHandle {
+  /** each heartbeat tick: ping, and cut a client that did not answer the last ping */
+  heartbeat(): void;
+  /** the collector is stopping */
+  shutdown(): void;
+}
+
+const runningFeeds = new Set<LiveFeed>();
+
+/** Connected websocket clients of this process: vcio_live_clients reads it on each scrape. */
+export function liveClientCount(): number {
+  let count = 0;
+  for (const feed of runningFeeds) count += feed.connections.size;
+  return count;
+}
+
+export class LiveFeed {
+  readonly hub: LiveHub;
+  readonly presence: PresenceTracker;
+  readonly options: LiveOptions;
+  readonly connections = new Set<ConnectionHandle>();
+  private timers: NodeJS.Timeout[] = [];
+  private readonly onStored = (e: ReportStoredEvent) => this.reportStored(e);
+  private readonly onEnrolled = (e: AgentEnrolledEvent) => this.agentEnrolled(e);
+
+  constructor(
+    private readonly events: CollectorEvents,
+    private readonly store: Store,
+    private readonly logger: Logger,
+    options: Partial<LiveOptions> = {},
+  ) {
+    this.options = { ...LIVE_DEFAULTS, ...options };
+    this.hub = new LiveHub({
+      batchMs: this.options.batchMs,
+      maxBufferedBytes: this.options.maxBufferedBytes,
+      resumeEvents: this.options.resumeEvents,
+      resumeSeconds: this.options.resumeSeconds,
+      onDrop: (client) =>
+        this.logger.warn(
+          { tokenId: client.tokenId, maxBufferedBytes: this.options.maxBufferedBytes },
+          'live: dropped a client that read too slowly',
+        ),
+    });
+    this.presence = new PresenceTracker({
+      offlineAfter: this.options.offlineAfter,
+      cadenceSeconds: this.options.cadenceSeconds,
+    });
+  }
+
+  /** Listens to the event bus, seeds presence from the store and starts the timers. */
+  async start(): Promise<void> {
+    runningFeeds.add(this);
+    // vcio_live_clients counts on each scrape
+    setLiveClientSource(liveClientCount);
+    this.events.on('report.stored', this.onStored);
+    this.events.on('agent.enrolled', this.onEnrolled);
+    const every = (seconds: number, fn: () => void) => {
+      const timer = setInterval(fn, seconds * 1000);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(this.options.heartbeatSeconds, () => this.heartbeat());
+    every(this.options.presenceCheckSeconds, () => this.checkPresence());
+    try {
+      await this.seedPresence();
+    } catch (error) {
+      // Hosts then count as offline until they report: the feed works, presence lags.
+      this.logger.warn({ err: error }, 'live: could not read hosts for the online check');
+    }
+  }
+
+  stop(): void {
+    runningFeeds.delete(this);
+    this.events.off('report.stored', this.onStored);
+    this.events.off('agent.enrolled', this.onEnrolled);
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    this.hub.stop();
+  }
+
+  private async seedPresence(): Promise<void> {
+    const now = Date.now();
+    const pageSize = 1000;
+    for (let offset = 0; ; offset += pageSize) {
+      const page = await this.store.hosts.listHosts({ limit: pageSize, offset });
+      for (const h of page.hosts) {
+        this.presence.seed(h.id, h.tenantId, h.hostname, h.lastSeen.getTime(), now);
+      }
+      if (page.hosts.length < pageSize) return;
+    }
+  }
+
+  private reportStored(e: ReportStoredEvent): void {
+    try {
+      const change = this.presence.reported(
+        e.hostId,
+        e.tenantId,
+        e.hostname,
+        e.receivedAt.getTime(),
+        e.summary?.performance?.intervalSeconds ?? null,
+      );
+      if (change) this.publishPresence(change);
+      this.hub.publish('host.reported', e.tenantId, e.hostId, {
+        hostId: e.hostId,
+        hostname: e.hostname,
+        agentId: e.agentId,
+        reportId: e.reportId,
+        collectedAt: e.collectedAt.toISOString(),
+        lastSeen: e.receivedAt.toISOString(),
+        sections: e.sections,
+        os: e.summary?.os ?? null,
+        patches: e.summary?.patches ?? null,
+        performance: e.summary?.performance ?? null,
+      });
+    } catch (error) {
+      // A listener must never fail the request that emitted.
+      this.logger.error({ err: error }, 'live: could not publish a report event');
+    }
+  }
+
+  private agentEnrolled(e: AgentEnrolledEvent): void {
+    this.hub.publish('agent.enrolled', e.tenantId, undefined, {
+      agentId: e.agentId,
+      hostname: e.hostname,
+      machineId: e.machineId,
+    });
+  }
+
+  private publishPresence(change: PresenceChange): void {
+    const { host } = change;
+    this.hub.publish(change.online ? 'host.online' : 'host.offline', host.tenantId, change.hostId, {
+      hostId: change.hostId,
+      hostname: host.hostname,
+      lastSeen: new Date(host.lastSeenMs).toISOString(),
+      ...(change.online ? {} : { missedIntervals: change.missedIntervals }),
+    });
+  }
+
+  checkPresence(): void {
+    for (const change of this.presence.check(Date.now())) this.publishPresence(change);
+  }
+
+  heartbeat(): void {
+    for (const connection of this.connections) connection.heartbeat();
+    this.hub.broadcast({
+      type: 'heartbeat',
+      at: new Date().toISOString(),
+      lastId: this.hub.lastId,
+    });
+  }
+}

@@ -1,0 +1,161 @@
+// Reads the fleet snapshot for /metrics from the SQLite store: a handful of whole-table
+// queries (no query per host), joined in memory by host key.
+//
+// The patches section is JSON that can run to tens of kilobytes a host, and parsing it on
+// every refresh to find `rebootRequired` would dominate; it is re-read only for hosts
+// whose section changed since the last snapshot (the collected_at column alone is read
+// otherwise, without touching the JSON). The same for the fullest-disk ratio of the
+// latest performance sample.
+//
+// A PostgreSQL store would implement FleetSource with the same queries.
+import type { SqliteDatabase } from '../store/sqlite/database.js';
+import type { FleetHost, FleetSnapshot } from './fleet.js';
+
+export interface FleetSource {
+  read(nowMs: number): FleetSnapshot;
+}
+
+// Rows come back as arrays (better-sqlite3's raw mode): an object per row costs more.
+type HostRow = [
+  key: number,
+  id: string,
+  hostname: string,
+  tenant: string,
+  platform: string | null,
+  distro: string | null,
+  release: string | null,
+  lastSeen: number,
+];
+type SampleRow = [
+  hostKey: number,
+  collectedAt: number,
+  cpu: number | null,
+  memoryTotal: number,
+  memoryUsed: number,
+];
+type PendingRow = [hostKey: number, severity: string | null, n: number, security: number];
+type PatchesRow = [hostKey: number, collectedAt: number];
+
+export function sqliteFleetSource(db: SqliteDatabase): FleetSource {
+  const tenants = db.prepare('SELECT slug FROM tenants ORDER BY slug').pluck();
+  const hosts = db
+    .prepare(
+      `
+    SELECT h.key, h.id, h.hostname, t.slug AS tenant, h.os_platform, h.os_distro,
+           h.os_release, h.last_seen
+    FROM hosts h JOIN tenants t ON t.id = h.tenant_id
+    ORDER BY t.slug, h.hostname, h.id`,
+    )
+    .raw();
+  // The newest sample of each host, along the (host_key, collected_at) index.
+  const samples = db
+    .prepare(
+      `
+    SELECT s.host_key, s.collected_at, s.cpu_utilisation, s.memory_total_bytes,
+           s.memory_used_bytes
+    FROM hosts h JOIN performance_samples s ON s.rowid = (
+      SELECT rowid FROM performance_samples WHERE host_key = h.key
+      ORDER BY collected_at DESC LIMIT 1)`,
+    )
+    .raw();
+  const fullestDisk = db
+    .prepare(
+      `SELECT max(CAST(json_extract(f.value, '$.usedBytes') AS REAL) /
+                  json_extract(f.value, '$.sizeBytes'))
+       FROM performance_samples s, json_each(s.detail, '$.filesystems') f
+       WHERE s.host_key = ? AND s.collected_at = ? AND json_extract(f.value, '$.sizeBytes') > 0`,
+    )
+    .pluck();
+  const pending = db
+    .prepare(
+      `
+    SELECT host_key, severity, count(*) AS n, coalesce(sum(security = 1), 0) AS security
+    FROM host_pending_updates GROUP BY host_key, severity`,
+    )
+    .raw();
+  const patches = db
+    .prepare(
+      `
+    SELECT h.key AS host_key, s.collected_at FROM host_sections s JOIN hosts h ON h.id = s.host_id
+    WHERE s.section = 'patches'`,
+    )
+    .raw();
+  const rebootRequired = db
+    .prepare(
+      `SELECT json_extract(data, '$.rebootRequired') FROM host_sections
+       WHERE host_id = ? AND section = 'patches'`,
+    )
+    .pluck();
+
+  const diskCache = new Map<number, { at: number; ratio: number | null }>();
+  const rebootCache = new Map<number, { at: number; reboot: boolean | null }>();
+
+  return {
+    read(nowMs) {
+      // One read transaction: every query sees the same state of the database.
+      return db.transaction((): FleetSnapshot => {
+        const byKey = new Map<number, FleetHost>();
+        const list: FleetHost[] = [];
+        const ids = new Map<number, string>();
+        for (const row of hosts.all() as HostRow[]) {
+          const [key, id, hostname, tenant, platform, distro, release, lastSeen] = row;
+          const host: FleetHost = {
+            id,
+            hostname,
+            tenant,
+            os: platform ? { platform, distro, release } : null,
+            lastSeenMs: lastSeen,
+            cpuUtilisation: null,
+            memoryUsedRatio: null,
+            diskUsedRatio: null,
+            patches: null,
+          };
+          byKey.set(key, host);
+          ids.set(key, id);
+          list.push(host);
+        }
+        for (const [hostKey, collectedAt, cpu, total, used] of samples.all() as SampleRow[]) {
+          const host = byKey.get(hostKey);
+          if (!host) continue;
+          host.cpuUtilisation = cpu;
+          host.memoryUsedRatio = total > 0 ? used / total : null;
+          let disk = diskCache.get(hostKey);
+          if (disk?.at !== collectedAt) {
+            const value = fullestDisk.get(hostKey, collectedAt) as number | null;
+            disk = { at: collectedAt, ratio: value ?? null };
+            diskCache.set(hostKey, disk);
+          }
+          host.diskUsedRatio = disk.ratio;
+        }
+        for (const [hostKey, collectedAt] of patches.all() as PatchesRow[]) {
+          const host = byKey.get(hostKey);
+          if (!host) continue;
+          let cached = rebootCache.get(hostKey);
+          if (cached?.at !== collectedAt) {
+            const value = rebootRequired.get(ids.get(hostKey)) as number | null | undefined;
+            cached = { at: collectedAt, reboot: value === 1 ? true : value === 0 ? false : null };
+            rebootCache.set(hostKey, cached);
+          }
+          host.patches = {
+            pending: 0,
+            security: 0,
+            bySeverity: new Map(),
+            rebootRequired: cached.reboot,
+          };
+        }
+        for (const [hostKey, stated, n, security] of pending.all() as PendingRow[]) {
+          const p = byKey.get(hostKey)?.patches;
+          if (!p) continue;
+          const severity = stated ?? 'unknown';
+          p.pending += n;
+          p.security += security;
+          p.bySeverity.set(severity, (p.bySeverity.get(severity) ?? 0) + n);
+        }
+        // Hosts removed from the database leave the caches.
+        for (const key of diskCache.keys()) if (!byKey.has(key)) diskCache.delete(key);
+        for (const key of rebootCache.keys()) if (!byKey.has(key)) rebootCache.delete(key);
+        return { tenants: tenants.all() as string[], hosts: list, readAtMs: nowMs };
+      })();
+    },
+  };
+}

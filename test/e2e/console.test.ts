@@ -1,0 +1,203 @@
+// The live console in a real browser (Debian's Chromium through playwright-core): sign in,
+// see this machine's host appear when the real agent reports, see its row change on the
+// next report without a reload, open it, and save a screenshot that is checked not blank.
+//
+// Chromium must be at /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it).
+// Without it the test fails, unless VCIO_SKIP_BROWSER=1. VCIO_SCREENSHOT_DIR keeps the
+// screenshots there instead of in a temporary directory that is removed.
+import t from 'tap';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
+import { chromium, type Page } from 'playwright-core';
+import { enrollAgent, runAgent, startCollectorProcess, tempDir } from '../lib/processes.js';
+
+/** Debian's Chromium; VCIO_CHROMIUM names another build of it. */
+const CHROMIUM = process.env.VCIO_CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * Decodes an 8-bit, non-interlaced PNG (what Chromium writes) far enough to count its
+ * distinct pixel colours: chunks, inflate, and the per-row filters.
+ */
+export function pngColours(png: Buffer): { width: number; height: number; colours: number } {
+  if (png.subarray(0, 8).toString('hex') !== '89504e470d0a1a0a') throw new Error('not a PNG');
+  let offset = 8;
+  let width = 0;
+  let height = 0;
+  let channels = 0;
+  const idat: Buffer[] = [];
+  while (offset < png.length) {
+    const length = png.readUInt32BE(offset);
+    const type = png.toString('latin1', offset + 4, offset + 8);
+    const data = png.subarray(offset + 8, offset + 8 + length);
+    if (type === 'IHDR') {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      const [bitDepth, colourType, , , interlace] = [
+        data[8],
+        data[9],
+        data[10],
+        data[11],
+        data[12],
+      ];
+      channels = ({ 0: 1, 2: 3, 4: 2, 6: 4 } as Record<number, number>)[colourType!] ?? 0;
+      if (bitDepth !== 8 || channels === 0 || interlace !== 0) {
+        throw new Error(`unsupported PNG: depth ${bitDepth}, colour type ${colourType}`);
+      }
+    } else if (type === 'IDAT') idat.push(data);
+    offset += 12 + length;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * channels;
+  const previous = Buffer.alloc(stride);
+  const row = Buffer.alloc(stride);
+  const colours = new Set<string>();
+  for (let y = 0; y < height; y++) {
+    const base = y * (stride + 1);
+    const filter = raw[base]!;
+    for (let x = 0; x < stride; x++) {
+      const value = raw[base + 1 + x]!;
+      const left = x >= channels ? row[x - channels]! : 0;
+      const up = previous[x]!;
+      const upLeft = x >= channels ? previous[x - channels]! : 0;
+      let predicted = 0;
+      if (filter === 1) predicted = left;
+      else if (filter === 2) predicted = up;
+      else if (filter === 3) predicted = (left + up) >> 1;
+      else if (filter === 4) {
+        const p = left + up - upLeft;
+        const [pa, pb, pc] = [Math.abs(p - left), Math.abs(p - up), Math.abs(p - upLeft)];
+        predicted = pa <= pb && pa <= pc ? left : pb <= pc ? up : upLeft;
+      }
+      row[x] = (value + predicted) & 0xff;
+    }
+    // sample every 4th pixel of every 4th row: plenty to tell a page from a blank
+    if (y % 4 === 0) {
+      for (let x = 0; x < width; x += 4) {
+        colours.add(row.subarray(x * channels, (x + 1) * channels).toString('hex'));
+      }
+    }
+    row.copy(previous);
+  }
+  return { width, height, colours: colours.size };
+}
+
+const skip =
+  !existsSync(CHROMIUM) && process.env.VCIO_SKIP_BROWSER === '1'
+    ? `${CHROMIUM} is missing and VCIO_SKIP_BROWSER=1`
+    : false;
+
+/** What the page-side callbacks touch (this package is not compiled with the DOM types). */
+interface PageGlobals {
+  document: {
+    querySelector(selector: string): { getAttribute(name: string): string | null } | null;
+  };
+}
+
+t.test('the console shows a host appear and change live, in Chromium', { skip }, async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.fail(
+      `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), or set VCIO_SKIP_BROWSER=1 to skip this test`,
+    );
+    return;
+  }
+  const collector = await startCollectorProcess();
+  const stateDir = tempDir('agent');
+  const profile = tempDir('chromium');
+  const keep = process.env.VCIO_SCREENSHOT_DIR;
+  const shots = keep ?? tempDir('screenshots');
+  mkdirSync(shots, { recursive: true });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+    ],
+    viewport: { width: 1280, height: 800 },
+  });
+  t.teardown(async () => {
+    await context.close();
+    await collector.stop();
+    for (const dir of [stateDir, profile, ...(keep ? [] : [shots])]) {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  const page: Page = context.pages()[0] ?? (await context.newPage());
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+
+  await page.goto(collector.url);
+  await page.fill('#token', 'at_nobody.wrong');
+  await page.click('#signin');
+  await page.waitForSelector('#signin-error:text("unknown, revoked or wrong")');
+  problems.length = 0; // the 401 of that failed sign-in is logged by the browser, as it should be
+
+  await page.fill('#token', collector.bootstrap.adminToken);
+  await page.click('#signin');
+  await page.waitForSelector('#hosts-view:not([hidden])');
+  t.equal(
+    await page.$eval('#tenant', (el) => (el as unknown as { value: string }).value),
+    collector.bootstrap.tenant.id,
+    'the bootstrap tenant is picked',
+  );
+  await page.waitForSelector('#live-state[data-state="live"]');
+  t.notOk(
+    page.url().includes(collector.bootstrap.adminToken.split('.')[1]!),
+    'no token in the URL',
+  );
+  t.equal(await page.locator('#hosts tbody tr').count(), 0, 'no hosts yet');
+
+  const enroll = await enrollAgent(collector, stateDir);
+  t.equal(enroll.code, 0, enroll.stderr);
+  const once = await runAgent(['once', '--state-dir', stateDir]);
+  t.equal(once.code, 0, once.stderr);
+
+  const row = page.locator('#hosts tbody tr').first();
+  await row.waitFor({ timeout: 15_000 });
+  t.equal(await row.locator('td.hostname').textContent(), hostname(), 'the host appeared live');
+  t.equal(await row.locator('td.state').textContent(), 'online');
+  t.equal(await row.locator('td.score').textContent(), '—', 'not scored yet');
+  t.not(await row.locator('td.os').textContent(), '—', 'its OS');
+  const firstSeen = await row.getAttribute('data-last-seen');
+  t.ok(firstSeen, `last seen ${firstSeen}`);
+  await page.screenshot({ path: join(shots, 'console-hosts.png') });
+
+  const second = await runAgent(['once', '--state-dir', stateDir]);
+  t.equal(second.code, 0, second.stderr);
+  await page.waitForFunction(
+    (before) =>
+      (globalThis as unknown as PageGlobals).document
+        .querySelector('#hosts tbody tr')
+        ?.getAttribute('data-last-seen') !== before,
+    firstSeen,
+    { timeout: 15_000 },
+  );
+  const secondSeen = await row.getAttribute('data-last-seen');
+  t.ok(secondSeen! > firstSeen!, `the row changed without a reload: ${firstSeen} → ${secondSeen}`);
+  t.equal(await page.locator('#hosts tbody tr').count(), 1, 'still one row');
+
+  await row.click();
+  await page.waitForSelector('#host-view:not([hidden]) #inventory dt');
+  t.equal(await page.textContent('#host-title'), hostname());
+  await page.waitForSelector('#chart canvas', { timeout: 10_000 });
+  t.match(await page.textContent('#findings'), /Not scored yet/);
+  await page.screenshot({ path: join(shots, 'console-host.png'), fullPage: true });
+
+  for (const name of ['console-hosts.png', 'console-host.png']) {
+    const png = readFileSync(join(shots, name));
+    const decoded = pngColours(png);
+    t.equal(decoded.width, 1280, `${name} width`);
+    t.ok(decoded.colours > 10, `${name} is not blank: ${decoded.colours} distinct colours`);
+  }
+  t.same(problems, [], 'no script errors or CSP violations in the page');
+  if (keep) t.comment(`screenshots kept in ${keep}`);
+});
