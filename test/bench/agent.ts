@@ -10,7 +10,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { AgentCollectorInfo } from './agent-driver.js';
 import { listCollectors, measureCycles, type CyclesPart } from './agent-cycles.js';
 import {
@@ -24,7 +23,7 @@ import {
 import { steadyRound, steadyTable, storedReports, type SteadyRound } from './agent-steady.js';
 import { Checks } from './ingest-results.js';
 import { startCollector } from './ingest-setup.js';
-import { intOption, UsageError } from './support/benchmark.js';
+import { intOption, parseBenchArgs, UsageError } from './support/benchmark.js';
 import { cleanupAll, installCleanupHandlers, onCleanup, startWatchdog } from './support/cleanup.js';
 import { fixed, machineLines, median } from './support/report.js';
 
@@ -71,25 +70,15 @@ interface Options {
 }
 
 function parseOptions(args: string[]): Options {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        cycles: { type: 'string' },
-        gap: { type: 'string' },
-        collectors: { type: 'string' },
-        'baseline-runs': { type: 'string' },
-        duration: { type: 'string' },
-        rounds: { type: 'string' },
-        sample: { type: 'string' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const values = parseBenchArgs(args, {
+    cycles: { type: 'string' },
+    gap: { type: 'string' },
+    collectors: { type: 'string' },
+    'baseline-runs': { type: 'string' },
+    duration: { type: 'string' },
+    rounds: { type: 'string' },
+    sample: { type: 'string' },
+  });
   const collectors =
     values.collectors === undefined
       ? null

@@ -8,7 +8,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { API_PREFIX } from '@vcio/shared';
 import { ReportBodies } from './ingest-bodies.js';
 import {
@@ -24,7 +23,7 @@ import {
 } from './ingest-results.js';
 import { enrollAgents, startBareServer, startCollector, type Collector } from './ingest-setup.js';
 import { apiHostTotal, checkStored, newLedger, type Ledger } from './ingest-verify.js';
-import { intOption, UsageError } from './support/benchmark.js';
+import { intOption, parseBenchArgs, UsageError } from './support/benchmark.js';
 import { cleanupAll, installCleanupHandlers, onCleanup, startWatchdog } from './support/cleanup.js';
 import { runLoad } from './support/load.js';
 import { fileBytes, machineBusySeconds, rssMiB, UsageSampler } from './support/proc.js';
@@ -68,25 +67,15 @@ interface Options {
 }
 
 function parseOptions(args: string[]): Options {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        agents: { type: 'string' },
-        duration: { type: 'string' },
-        connections: { type: 'string' },
-        rounds: { type: 'string' },
-        warmup: { type: 'string' },
-        gzip: { type: 'boolean', default: false },
-        synchronous: { type: 'string', default: 'normal' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const values = parseBenchArgs(args, {
+    agents: { type: 'string' },
+    duration: { type: 'string' },
+    connections: { type: 'string' },
+    rounds: { type: 'string' },
+    warmup: { type: 'string' },
+    gzip: { type: 'boolean', default: false },
+    synchronous: { type: 'string', default: 'normal' },
+  });
   if (values.synchronous !== 'normal' && values.synchronous !== 'full') {
     throw new UsageError(`--synchronous '${values.synchronous}' must be normal or full`);
   }

@@ -12,13 +12,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { API_PREFIX, agentAuthorization } from '@vcio/shared';
 import { sampleReport } from '@vcio/shared/testing';
 import type { EnrolledAgent } from './ingest-bodies.js';
 import { enrollAgents, startCollector, type Collector } from './ingest-setup.js';
-import { intOption, UsageError } from './support/benchmark.js';
+import { intOption, parseBenchArgs } from './support/benchmark.js';
 import { cleanupAll, installCleanupHandlers, onCleanup, startWatchdog } from './support/cleanup.js';
 import { UsageSampler } from './support/proc.js';
 import { fixed, int, machineLines, median, Table } from './support/report.js';
@@ -58,24 +57,14 @@ interface Options {
 }
 
 function parseOptions(args: string[]): Options {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        clients: { type: 'string' },
-        rate: { type: 'string' },
-        duration: { type: 'string' },
-        rounds: { type: 'string' },
-        agents: { type: 'string' },
-        warmup: { type: 'string' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const values = parseBenchArgs(args, {
+    clients: { type: 'string' },
+    rate: { type: 'string' },
+    duration: { type: 'string' },
+    rounds: { type: 'string' },
+    agents: { type: 'string' },
+    warmup: { type: 'string' },
+  });
   return {
     clients: intOption('clients', values.clients, 500, 1, 20_000),
     rate: intOption('rate', values.rate, 100, 1, 5_000),

@@ -13,10 +13,9 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { samplePerformance } from '@vcio/shared/testing';
-import { intOption, UsageError } from './support/benchmark.js';
+import { intOption, parseBenchArgs, UsageError } from './support/benchmark.js';
 import { cleanupAll, installCleanupHandlers, onCleanup, startWatchdog } from './support/cleanup.js';
 import { rssMiB } from './support/proc.js';
 import { fixed, int, machineLines, median, mib, Table } from './support/report.js';
@@ -61,22 +60,12 @@ interface Options {
 }
 
 function parseOptions(args: string[]): Options {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        sizes: { type: 'string', default: '1000,10000,50000' },
-        rounds: { type: 'string' },
-        tenants: { type: 'string' },
-        'per-host': { type: 'string', default: 'on' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const values = parseBenchArgs(args, {
+    sizes: { type: 'string', default: '1000,10000,50000' },
+    rounds: { type: 'string' },
+    tenants: { type: 'string' },
+    'per-host': { type: 'string', default: 'on' },
+  });
   const sizes = values.sizes.split(',').map((s) => intOption('sizes', s.trim(), 0, 1, 500_000));
   if (sizes.some((s, i) => i > 0 && s <= sizes[i - 1]!)) {
     throw new UsageError(`--sizes '${values.sizes}' must be ascending`);

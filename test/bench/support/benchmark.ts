@@ -1,4 +1,5 @@
 // What every benchmark module exports, and the option checks they share.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export interface BenchmarkModule {
   /** the text `pnpm bench <name> --help` prints */
@@ -24,4 +25,21 @@ export function intOption(
     throw new UsageError(`--${name} '${text}' must be a whole number from ${min} to ${max}`);
   }
   return n;
+}
+
+/**
+ * node:util parseArgs for a benchmark's flags: strict, no positionals, and a mistake
+ * reported as a UsageError (main prints it with the usage and exits 2).
+ */
+export function parseBenchArgs<T extends ParseArgsConfig['options']>(
+  args: string[],
+  options: T,
+): ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: false }>
+>['values'] {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
 }
