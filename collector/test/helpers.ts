@@ -6,7 +6,10 @@ import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { agentAuthorization, type EnrollResponse } from '@vcio/shared';
 import { bootstrapIfEmpty, type BootstrapSecrets } from '../src/bootstrap.js';
+import { buildMetricsConfig, type MetricsConfig } from '../src/config.js';
 import { CollectorEvents } from '../src/events.js';
+import type { LiveOptions } from '../src/live/index.js';
+import { CollectorMetrics } from '../src/metrics/index.js';
 import { buildServer } from '../src/server.js';
 import { openSqliteStore, type SqliteStore } from '../src/store/sqlite/index.js';
 
@@ -24,22 +27,40 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
+export interface TestCollectorOptions {
+  bodyLimitBytes?: number;
+  /** /metrics settings, over the defaults */
+  metrics?: Partial<MetricsConfig>;
+  /** the live feed's settings */
+  live?: Partial<LiveOptions>;
+  /** listen on a random loopback port (websocket tests); inject() only otherwise */
+  listen?: boolean;
+}
+
 export async function testCollector(
   t: Teardown,
-  options: { bodyLimitBytes?: number } = {},
+  options: TestCollectorOptions = {},
 ): Promise<TestCollector> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vcio-collector-test-'));
-  const store = openSqliteStore(dataDir);
+  const metrics = new CollectorMetrics();
+  const store = openSqliteStore(dataDir, { onCommit: metrics.observeCommit });
   const logger = pino({ level: process.env.VCIO_TEST_LOG ?? 'silent' });
   const secrets = (await bootstrapIfEmpty(store, dataDir, logger))!;
   const events = new CollectorEvents();
   const app = buildServer({
-    config: { bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024, tls: null },
+    config: {
+      bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+      tls: null,
+      metrics: { ...buildMetricsConfig({}), ...options.metrics },
+    },
     store,
     logger,
     events,
+    metrics,
+    live: options.live,
   });
-  await app.ready();
+  if (options.listen) await app.listen({ host: '127.0.0.1', port: 0 });
+  else await app.ready();
   t.teardown(async () => {
     await app.close();
     await store.close();

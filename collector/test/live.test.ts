@@ -2,24 +2,18 @@
 // drops the client's control frames: pongs and close handshakes): authentication, tenant scoping, subscriptions, the events of a report, presence,
 // heartbeats, resume, and every bad input answered with an error rather than a crash.
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { createRequire } from 'node:module';
 import type { WebSocket } from 'ws';
 import { agentAuthorization, type EnrollResponse } from '@vcio/shared';
 import { sampleReport } from '@vcio/shared/testing';
-import { bootstrapIfEmpty } from '../src/bootstrap.js';
-import { CollectorEvents } from '../src/events.js';
 import { liveClientCount, type LiveOptions } from '../src/live/index.js';
 import { CLOSE } from '../src/live/protocol.js';
 import { CONSOLE_CSP } from '../src/routes/console.js';
 import { hashSecret, joinCredential, newSecret, newTokenId } from '../src/security/tokens.js';
 import { buildServer } from '../src/server.js';
-import { openSqliteStore } from '../src/store/sqlite/index.js';
-import type { TestCollector } from './helpers.js';
+import { testCollector, type TestCollector } from './helpers.js';
 import { patchSource, patches, pending, reportWith, send } from './sections.js';
 
 interface Teardown {
@@ -27,49 +21,8 @@ interface Teardown {
 }
 
 /** testCollector (helpers.ts) with the live feed's settings made short for tests. */
-async function liveCollector(t: Teardown, live: Partial<LiveOptions> = {}): Promise<TestCollector> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'vcio-live-test-'));
-  const store = openSqliteStore(dataDir);
-  const logger = pino({ level: process.env.VCIO_TEST_LOG ?? 'silent' });
-  const secrets = (await bootstrapIfEmpty(store, dataDir, logger))!;
-  const events = new CollectorEvents();
-  const app = buildServer({
-    config: { bodyLimitBytes: 1024 * 1024, tls: null },
-    store,
-    logger,
-    events,
-    live: { batchMs: 2, ...live },
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  t.teardown(async () => {
-    await app.close();
-    await store.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  let n = 0;
-  return {
-    app,
-    store,
-    events,
-    secrets,
-    dataDir,
-    admin: { authorization: `Bearer ${secrets.adminToken}` },
-    async enroll(machineId = `machine-${++n}`) {
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/v1/enroll',
-        payload: {
-          token: secrets.enrollToken,
-          machineId,
-          hostname: `host-${machineId}`,
-          agentVersion: '0.1.0',
-        },
-      });
-      const body = res.json<EnrollResponse>();
-      return { ...body, authorization: agentAuthorization(body.agentId, body.secret) };
-    },
-  };
-}
+const liveCollector = (t: Teardown, live: Partial<LiveOptions> = {}): Promise<TestCollector> =>
+  testCollector(t, { live: { batchMs: 2, ...live }, listen: true });
 
 // The ws package as @fastify/websocket installs it (the collector does not depend on it directly).
 const requireHere = createRequire(import.meta.url);

@@ -2,21 +2,16 @@
 // fleet and per-host figures follow the database, the per-host cap and the cache work,
 // and the optional auth holds.
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import pino from 'pino';
 import { sampleReport } from '@vcio/shared/testing';
-import { bootstrapIfEmpty } from '../src/bootstrap.js';
 import { buildMetricsConfig, type MetricsConfig } from '../src/config.js';
 import { CollectorEvents } from '../src/events.js';
 import { registerErrorHandling } from '../src/http/errors.js';
 import { CollectorMetrics, liveClients, metricsRoutes, renderFleet } from '../src/metrics/index.js';
 import { setLiveClientSource } from '../src/metrics/registry.js';
 import { escapeLabelValue, formatValue } from '../src/metrics/exposition.js';
-import { buildServer } from '../src/server.js';
-import { openSqliteStore } from '../src/store/sqlite/index.js';
 import { testCollector, type TestCollector } from './helpers.js';
 import { find, parseExposition } from './metrics-format.js';
 import { patches, patchSource, pending, reportWith, send, type Agent } from './sections.js';
@@ -27,49 +22,8 @@ const scrape = async (c: { app: TestCollector['app'] }, headers: Record<string, 
 };
 
 /** A collector (inject only) with its own metrics config. */
-async function collectorWith(
-  t: { teardown(fn: () => unknown): void },
-  metrics: Partial<MetricsConfig>,
-) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'vcio-metrics-test-'));
-  const collectorMetrics = new CollectorMetrics();
-  const store = openSqliteStore(dataDir, { onCommit: collectorMetrics.observeCommit });
-  const logger = pino({ level: 'silent' });
-  const secrets = (await bootstrapIfEmpty(store, dataDir, logger))!;
-  const events = new CollectorEvents();
-  const app = buildServer({
-    config: {
-      bodyLimitBytes: 1024 * 1024,
-      tls: null,
-      metrics: { ...buildMetricsConfig({}), ...metrics },
-    },
-    store,
-    logger,
-    events,
-    metrics: collectorMetrics,
-  });
-  await app.ready();
-  t.teardown(async () => {
-    await app.close();
-    await store.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  let n = 0;
-  return {
-    app,
-    store,
-    events,
-    async enroll(machineId = `machine-${++n}`): Promise<Agent> {
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/v1/enroll',
-        payload: { token: secrets.enrollToken, machineId, hostname: 'h', agentVersion: '0.1.0' },
-      });
-      const body = res.json<{ agentId: string; secret: string }>();
-      return { ...body, authorization: `Bearer ${body.agentId}.${body.secret}` } as Agent;
-    },
-  };
-}
+const collectorWith = (t: { teardown(fn: () => unknown): void }, metrics: Partial<MetricsConfig>) =>
+  testCollector(t, { metrics });
 
 /** A full report: system, performance and patches (2 pending, 1 security critical). */
 function fullReport(agent: Agent, machineId: string, hostname: string, reboot: boolean | null) {
