@@ -71,6 +71,8 @@ async function main(): Promise<void> {
       '',
       `vcio is running: collector ${collector.url}, with this machine's agent reporting every 60 s.`,
       `Admin API token: in ${bootstrapFile} (field adminToken).`,
+      `Live console: open ${collector.url}/ in a browser and sign in with that token.`,
+      `Prometheus metrics: ${collector.url}/metrics`,
       'Try:',
       `  curl -s -H "Authorization: Bearer $(node -p "require('${bootstrapFile}').adminToken")" ${agentUrl}/api/v1/hosts`,
       'Stop with Ctrl-C.',
