@@ -11,3 +11,5 @@ export * from './report/report.js';
 export * from './report/report-id.js';
 export * from './wire.js';
 export * from './version.js';
+export * from './posture/index.js';
+export * from './lifecycle/index.js';
