@@ -1,26 +1,25 @@
 // buildServer: the collector's HTTP surface as a Fastify instance that is not listening
 // yet. main.ts listens; tests call inject().
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
 import type { Logger } from 'pino';
 import { API_PREFIX } from '@vcio/shared';
 import { readFileSync } from 'node:fs';
-import type { CollectorConfig } from './config.js';
+import { buildMetricsConfig, type CollectorConfig, type MetricsConfig } from './config.js';
 import { CollectorEvents } from './events.js';
 import { requireApiToken } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerGzipBodies } from './http/gzip.js';
+import { liveRoutes, MAX_CLIENT_MESSAGE_BYTES, type LiveOptions } from './live/index.js';
+import { CollectorMetrics, metricsRoutes } from './metrics/index.js';
+import { consoleRoutes } from './routes/console.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { reportRoutes } from './routes/reports.js';
 import { tenantRoutes } from './routes/tenants.js';
-import websocket from '@fastify/websocket';
-import { liveRoutes, MAX_CLIENT_MESSAGE_BYTES, type LiveOptions } from './live/index.js';
-import { consoleRoutes } from './routes/console.js';
 import type { Store } from './store/types.js';
-import { CollectorMetrics, metricsRoutes } from './metrics/index.js';
-import { buildMetricsConfig, type MetricsConfig } from './config.js';
 
 export interface ServerDeps {
   config: Pick<CollectorConfig, 'bodyLimitBytes' | 'tls'> & { metrics?: MetricsConfig };
