@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { agentAuthorization, type EnrollResponse } from '@vcio/shared';
+import { hashSecret, joinCredential, newSecret, newTokenId } from '../src/security/tokens.js';
 import { bootstrapIfEmpty, type BootstrapSecrets } from '../src/bootstrap.js';
 import { buildMetricsConfig, type MetricsConfig } from '../src/config.js';
 import { CollectorEvents } from '../src/events.js';
@@ -90,4 +91,53 @@ export async function testCollector(
       return { ...body, authorization: agentAuthorization(body.agentId, body.secret) };
     },
   };
+}
+
+/** A read-only API token scoped to one tenant: the credential itself. */
+export async function readOnlyToken(c: TestCollector, tenantId: string): Promise<string> {
+  const id = newTokenId('at');
+  const secret = newSecret();
+  await c.store.access.insertApiToken({
+    id,
+    tenantId,
+    role: 'read',
+    name: 'test',
+    secretHash: hashSecret(secret),
+    createdAt: new Date(),
+    revokedAt: null,
+  });
+  return joinCredential(id, secret);
+}
+
+/** An agent enrolled in `tenantId` through an enrollment token of its own. */
+export async function enrollIn(
+  c: TestCollector,
+  tenantId: string,
+  machineId: string,
+): Promise<EnrollResponse & { authorization: string }> {
+  const id = newTokenId('et');
+  const secret = newSecret();
+  await c.store.access.insertEnrollmentToken({
+    id,
+    tenantId,
+    name: 'test',
+    secretHash: hashSecret(secret),
+    createdAt: new Date(),
+    expiresAt: null,
+    maxUses: null,
+    uses: 0,
+    revokedAt: null,
+  });
+  const res = await c.app.inject({
+    method: 'POST',
+    url: '/api/v1/enroll',
+    payload: {
+      token: joinCredential(id, secret),
+      machineId,
+      hostname: machineId,
+      agentVersion: '0.1.0',
+    },
+  });
+  const body = res.json<EnrollResponse>();
+  return { ...body, authorization: agentAuthorization(body.agentId, body.secret) };
 }

@@ -2,9 +2,12 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { softwareHash, type SoftwareItem } from '@vcio/shared';
-import { hashSecret, joinCredential, newSecret, newTokenId } from '../src/security/tokens.js';
 import { PENDING_UPDATES_QUERY, SOFTWARE_QUERY } from '../src/store/sqlite/inventory.js';
-import { testCollector, type TestCollector } from './helpers.js';
+import { enrollIn, readOnlyToken, testCollector, type TestCollector } from './helpers.js';
+
+const readToken = async (c: TestCollector, tenantId: string) => ({
+  authorization: `Bearer ${await readOnlyToken(c, tenantId)}`,
+});
 import {
   DEBIAN_OPENSSL_TEAM,
   dpkg,
@@ -17,52 +20,7 @@ import {
   security,
   send,
   software,
-  type Agent,
 } from './sections.js';
-
-async function readToken(c: TestCollector, tenantId: string) {
-  const id = newTokenId('at');
-  const secret = newSecret();
-  await c.store.access.insertApiToken({
-    id,
-    tenantId,
-    role: 'read',
-    name: 'test',
-    secretHash: hashSecret(secret),
-    createdAt: new Date(),
-    revokedAt: null,
-  });
-  return { authorization: `Bearer ${joinCredential(id, secret)}` };
-}
-
-/** An agent enrolled in `tenantId` through its own enrollment token. */
-async function enrollIn(c: TestCollector, tenantId: string, machineId: string): Promise<Agent> {
-  const id = newTokenId('et');
-  const secret = newSecret();
-  await c.store.access.insertEnrollmentToken({
-    id,
-    tenantId,
-    name: 'test',
-    secretHash: hashSecret(secret),
-    createdAt: new Date(),
-    expiresAt: null,
-    maxUses: null,
-    uses: 0,
-    revokedAt: null,
-  });
-  const res = await c.app.inject({
-    method: 'POST',
-    url: '/api/v1/enroll',
-    payload: {
-      token: joinCredential(id, secret),
-      machineId,
-      hostname: machineId,
-      agentVersion: '0.1.0',
-    },
-  });
-  const body = res.json();
-  return { ...body, authorization: `Bearer ${body.agentId}.${body.secret}` };
-}
 
 /**
  * A small fleet: openssl as Debian 12 shipped it over time, Ubuntu 22.04's, a Windows

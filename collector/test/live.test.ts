@@ -6,14 +6,17 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { createRequire } from 'node:module';
 import type { WebSocket } from 'ws';
-import { agentAuthorization, type EnrollResponse } from '@vcio/shared';
 import { sampleReport } from '@vcio/shared/testing';
 import { liveClientCount, type LiveOptions } from '../src/live/index.js';
 import { CLOSE } from '../src/live/protocol.js';
 import { CONSOLE_CSP } from '../src/routes/console.js';
-import { hashSecret, joinCredential, newSecret, newTokenId } from '../src/security/tokens.js';
 import { buildServer } from '../src/server.js';
-import { testCollector, type TestCollector } from './helpers.js';
+import {
+  enrollIn,
+  readOnlyToken as scopedToken,
+  testCollector,
+  type TestCollector,
+} from './helpers.js';
 import { patchSource, patches, pending, reportWith, send } from './sections.js';
 
 interface Teardown {
@@ -102,49 +105,6 @@ class Client {
     this.send({ type: 'auth', token });
     return this.type('hello');
   }
-}
-
-async function scopedToken(c: TestCollector, tenantId: string): Promise<string> {
-  const id = newTokenId('at');
-  const secret = newSecret();
-  await c.store.access.insertApiToken({
-    id,
-    tenantId,
-    role: 'read',
-    name: 'test',
-    secretHash: hashSecret(secret),
-    createdAt: new Date(),
-    revokedAt: null,
-  });
-  return joinCredential(id, secret);
-}
-
-async function enrollIn(c: TestCollector, tenantId: string, machineId: string) {
-  const id = newTokenId('et');
-  const secret = newSecret();
-  await c.store.access.insertEnrollmentToken({
-    id,
-    tenantId,
-    name: 'test',
-    secretHash: hashSecret(secret),
-    createdAt: new Date(),
-    expiresAt: null,
-    maxUses: null,
-    uses: 0,
-    revokedAt: null,
-  });
-  const res = await c.app.inject({
-    method: 'POST',
-    url: '/api/v1/enroll',
-    payload: {
-      token: joinCredential(id, secret),
-      machineId,
-      hostname: machineId,
-      agentVersion: '0.1.0',
-    },
-  });
-  const body = res.json<EnrollResponse>();
-  return { ...body, authorization: agentAuthorization(body.agentId, body.secret) };
 }
 
 t.test(
