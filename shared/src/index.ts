@@ -13,3 +13,4 @@ export * from './wire.js';
 export * from './version.js';
 export * from './posture/index.js';
 export * from './lifecycle/index.js';
+export * from './assess.js';
