@@ -8,6 +8,7 @@ import { isLoopback, type CollectorConfig } from './config.js';
 import { CollectorEvents } from './events.js';
 import { buildServer } from './server.js';
 import { CollectorMetrics } from './metrics/index.js';
+import { PostureService } from './posture/service.js';
 import { openSqliteStore } from './store/sqlite/index.js';
 import type { Store } from './store/types.js';
 import { VERSION } from './version.js';
@@ -19,6 +20,7 @@ export interface RunningCollector {
   app: FastifyInstance;
   store: Store;
   events: CollectorEvents;
+  posture: PostureService;
   url: string;
   bootstrap: BootstrapSecrets | null;
   /** stop accepting, finish in-flight requests, close the database */
@@ -61,6 +63,7 @@ export async function startCollector(
   const bootstrap = await bootstrapIfEmpty(store, config.dataDir, logger);
 
   const events = new CollectorEvents();
+  const posture = new PostureService({ store, events, logger });
   const app = buildServer({
     config,
     store,
@@ -68,10 +71,12 @@ export async function startCollector(
     events,
     metrics,
     live: { offlineAfter: config.offlineAfter, heartbeatSeconds: config.heartbeatSeconds },
+    posture,
   });
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (error) {
+    await posture.stop();
     await store.close();
     throw error;
   }
@@ -92,6 +97,8 @@ export async function startCollector(
     );
   }
 
+  posture.start();
+
   const prune = async () => {
     try {
       const removed = await store.reports.prune(new Date(Date.now() - config.retentionDays * DAY));
@@ -111,6 +118,7 @@ export async function startCollector(
     app,
     store,
     events,
+    posture,
     url,
     bootstrap,
     close() {
@@ -118,6 +126,7 @@ export async function startCollector(
         clearTimeout(firstPrune);
         clearInterval(hourlyPrune);
         await app.close();
+        await posture.stop();
         await store.close();
       })();
       return closing;

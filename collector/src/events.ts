@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { SectionName } from '@vcio/shared';
 import type { HostReportSummary } from './live/summary.js';
+import type { CategoryScores, FindingRecord } from './store/types.js';
 
 export interface ReportStoredEvent {
   tenantId: string;
@@ -37,11 +38,33 @@ export interface AgentEnrolledEvent {
   machineId: string;
 }
 
+/** A host's or a tenant's scores changed (a host's first assessment counts as a change). */
+export interface PostureChangedEvent {
+  scope: 'host' | 'tenant';
+  tenantId: string;
+  /** for scope 'host' */
+  hostId?: string;
+  hostname?: string;
+  score: number | null;
+  previousScore: number | null;
+  categories: CategoryScores;
+  assessedAt: Date;
+}
+
+export interface FindingEvent {
+  tenantId: string;
+  hostId: string;
+  finding: FindingRecord;
+}
+
 export interface CollectorEventMap {
   'report.stored': [ReportStoredEvent];
   'report.duplicate': [{ tenantId: string; agentId: string; reportId: string }];
   'report.rejected': [ReportRejectedEvent];
   'agent.enrolled': [AgentEnrolledEvent];
+  'posture.changed': [PostureChangedEvent];
+  'finding.opened': [FindingEvent];
+  'finding.resolved': [FindingEvent];
 }
 
 export class CollectorEvents extends EventEmitter<CollectorEventMap> {

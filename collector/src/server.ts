@@ -12,11 +12,13 @@ import { registerErrorHandling } from './http/errors.js';
 import { registerGzipBodies } from './http/gzip.js';
 import { liveRoutes, MAX_CLIENT_MESSAGE_BYTES, type LiveOptions } from './live/index.js';
 import { CollectorMetrics, metricsRoutes } from './metrics/index.js';
+import { PostureService } from './posture/service.js';
 import { consoleRoutes } from './routes/console.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
 import { inventoryRoutes } from './routes/inventory.js';
+import { postureRoutes } from './routes/posture.js';
 import { reportRoutes } from './routes/reports.js';
 import { tenantRoutes } from './routes/tenants.js';
 import type { Store } from './store/types.js';
@@ -31,6 +33,17 @@ export interface ServerDeps {
   metrics?: CollectorMetrics;
   /** the live feed's settings (offline-after, heartbeat...); defaults when absent */
   live?: Partial<LiveOptions>;
+  /**
+   * keeps posture current (startCollector passes one with its sweep running); when absent
+   * one is made that re-assesses hosts after their reports, and stops with the server
+   */
+  posture?: PostureService;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    posture: PostureService;
+  }
 }
 
 export function buildServer({
@@ -40,6 +53,7 @@ export function buildServer({
   events = new CollectorEvents(),
   metrics = new CollectorMetrics(),
   live,
+  posture,
 }: ServerDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger,
@@ -78,6 +92,10 @@ export function buildServer({
     done();
   });
 
+  const postureService = posture ?? new PostureService({ store, events, logger });
+  app.decorate('posture', postureService);
+  if (!posture) app.addHook('onClose', () => postureService.stop());
+
   app.register(healthRoutes(store));
   app.register(
     metricsRoutes({ store, events, metrics, config: config.metrics ?? buildMetricsConfig({}) }),
@@ -94,6 +112,7 @@ export function buildServer({
         readApi.register(hostRoutes(store));
         readApi.register(inventoryRoutes(store));
         readApi.register(tenantRoutes(store));
+        readApi.register(postureRoutes(store, postureService));
       });
     },
     { prefix: API_PREFIX },

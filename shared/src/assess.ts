@@ -23,6 +23,10 @@ import {
 import type { HostPostureInput, HostRole, Thresholds } from './posture/types.js';
 import { DEFAULT_THRESHOLDS } from './posture/types.js';
 
+// The agent takes its values only from `@vcio/shared/agent` and this entry (neither loads
+// TypeBox): `vcio-agent check --lifecycle-data FILE` validates a newer snapshot with this.
+export { loadEndOfLife, type EndOfLifeData } from './lifecycle/data.js';
+
 /** What a tenant can tune; every field has a default (the issue's and the README's). */
 export interface PostureSettings {
   thresholds: Thresholds;
@@ -97,6 +101,10 @@ export interface HardwareLifecycle {
   ageYears: number | null;
   /** which date the age counts from */
   basis: 'purchase' | 'firmware' | null;
+  /** YYYY-MM-DD as recorded through the API */
+  purchaseDate: string | null;
+  /** YYYY-MM-DD, the BIOS/firmware release date the agent read */
+  firmwareDate: string | null;
   replaceAfterYears: number;
   /** YYYY-MM-DD when the host reaches its replacement age; null when unknown */
   replacementDue: string | null;
@@ -134,6 +142,7 @@ function hardwareOf(
     role,
     ageYears: hardwareAgeYears(dates, ctx.now),
     basis: fromPurchase ? 'purchase' : fromFirmware ? 'firmware' : null,
+    ...dates,
     replaceAfterYears: role === 'server' ? policy.serverYears : policy.workstationYears,
     replacementDue: isoDate(replacementDue({ id: '', role, ...dates }, policy)),
     virtual: system?.hardware.virtual ?? null,

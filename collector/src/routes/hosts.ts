@@ -3,9 +3,10 @@
 // token cannot probe which host ids exist elsewhere.
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { tenantScope, type ApiPrincipal } from '../http/auth.js';
+import { tenantScope } from '../http/auth.js';
 import { HttpError } from '../http/errors.js';
-import type { HostDetail, Store } from '../store/types.js';
+import type { Store } from '../store/types.js';
+import { visibleHost } from './visibility.js';
 
 const HostListQuery = Type.Object(
   {
@@ -29,14 +30,6 @@ const HistoryQuery = Type.Object(
 export const hostRoutes =
   (store: Store): FastifyPluginAsync =>
   async (app) => {
-    async function visibleHost(principal: ApiPrincipal, id: string): Promise<HostDetail> {
-      const host = await store.hosts.getHost(id);
-      if (!host || (principal.tenantId !== null && host.tenantId !== principal.tenantId)) {
-        throw new HttpError(404, 'not_found', `no host ${id}`);
-      }
-      return host;
-    }
-
     app.get<{ Querystring: Static<typeof HostListQuery> }>(
       '/hosts',
       { schema: { querystring: HostListQuery } },
@@ -57,14 +50,14 @@ export const hostRoutes =
     app.get<{ Params: Static<typeof HostParams> }>(
       '/hosts/:id',
       { schema: { params: HostParams } },
-      async (request) => visibleHost(request.principal!, request.params.id),
+      async (request) => visibleHost(store, request.principal!, request.params.id),
     );
 
     app.get<{ Params: Static<typeof HostParams>; Querystring: Static<typeof HistoryQuery> }>(
       '/hosts/:id/performance',
       { schema: { params: HostParams, querystring: HistoryQuery } },
       async (request) => {
-        const host = await visibleHost(request.principal!, request.params.id);
+        const host = await visibleHost(store, request.principal!, request.params.id);
         const since = request.query.since
           ? new Date(request.query.since)
           : new Date(Date.now() - 24 * 3600_000);

@@ -5,7 +5,17 @@
 //
 // All methods are async even though better-sqlite3 is synchronous: a network database
 // will implement the same contract.
-import type { PatchSeverity, Report, SectionName } from '@vcio/shared';
+import type {
+  Category,
+  DeepPartialSettings,
+  EvaluationStatus,
+  HostRole,
+  PatchSeverity,
+  Report,
+  RiskAcceptance,
+  SectionName,
+  Severity,
+} from '@vcio/shared';
 
 export interface Tenant {
   id: string;
@@ -215,8 +225,155 @@ export interface InventoryStore {
   ): Promise<{ total: number; updates: PendingUpdateMatch[] }>;
 }
 
+/** What people record about a host: its role and purchase date (null: not recorded). */
+export interface HostAttributes {
+  role: HostRole | null;
+  /** YYYY-MM-DD */
+  purchaseDate: string | null;
+}
+
+export interface RiskAcceptanceRecord extends RiskAcceptance {
+  id: string;
+  tenantId: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+  revokedBy: string | null;
+}
+
+export type CategoryScores = Record<Category, number | null>;
+
+/** One check's result as stored; title, weight and remediation come from the catalog. */
+export interface StoredCheckResult {
+  checkId: string;
+  status: EvaluationStatus | 'accepted';
+  credit: number;
+  evidence: string;
+  missing?: string;
+  /** the acceptance in force when status is 'accepted' */
+  acceptanceId?: string;
+}
+
+export interface HostPostureRecord {
+  hostId: string;
+  tenantId: string;
+  assessedAt: Date;
+  score: number | null;
+  coverage: number | null;
+  role: HostRole;
+  categories: CategoryScores;
+  /** results, lifecycle (os, software, hardware) and sections seen: see posture/record.ts */
+  detail: unknown;
+}
+
+/** A failing or partial check on a host, as it is now. */
+export interface OpenFindingInput {
+  checkId: string;
+  severity: Severity;
+  weight: number;
+  credit: number;
+  evidence: string;
+}
+
+export type FindingResolution = 'fixed' | 'accepted' | 'not_applicable';
+
+export interface FindingRecord extends OpenFindingInput {
+  id: number;
+  tenantId: string;
+  hostId: string;
+  hostname: string;
+  openedAt: Date;
+  updatedAt: Date;
+  resolvedAt: Date | null;
+  resolution: FindingResolution | null;
+}
+
+export interface PostureWrite {
+  posture: HostPostureRecord;
+  /** every finding open now; the store opens, updates and resolves rows to match */
+  open: OpenFindingInput[];
+  /** why a finding no longer open closed, by check id (default: fixed) */
+  resolutions: Record<string, FindingResolution>;
+  /**
+   * Checks whose result is unknown now: a finding open for one stays open as it was, since
+   * missing data is no evidence of a fix.
+   */
+  unknown: string[];
+}
+
+export interface PostureWriteOutcome {
+  /** the score or a category differs from the previous assessment (or there was none) */
+  changed: boolean;
+  previousScore: number | null;
+  opened: FindingRecord[];
+  resolved: FindingRecord[];
+}
+
+export interface HistoryPoint {
+  at: Date;
+  score: number | null;
+  categories: CategoryScores;
+}
+
+export interface FindingQuery {
+  tenantId: string;
+  hostId?: string;
+  checkId?: string;
+  /** open (default), resolved, or all */
+  status: 'open' | 'resolved' | 'all';
+  /** only findings opened or resolved at or after this time */
+  since?: Date;
+  severity?: Severity;
+  limit: number;
+  offset: number;
+}
+
+/** A tenant's open findings of one check. */
+export interface OpenFindingsByCheck {
+  checkId: string;
+  hosts: number;
+  severity: Severity;
+  weight: number;
+}
+
+/** What the tenant score needs of each host. */
+export interface TenantScoreInput {
+  hostId: string;
+  score: number | null;
+  role: HostRole;
+  categories: CategoryScores;
+}
+
+export interface PostureStore {
+  getHostAttributes(hostId: string): Promise<HostAttributes>;
+  setHostAttributes(hostId: string, attributes: HostAttributes, by: string): Promise<void>;
+  getTenantSettings(tenantId: string): Promise<DeepPartialSettings>;
+  setTenantSettings(tenantId: string, settings: DeepPartialSettings, by: string): Promise<void>;
+  /** every acceptance of the tenant, newest first, expired and revoked included */
+  listAcceptances(tenantId: string): Promise<RiskAcceptanceRecord[]>;
+  addAcceptance(acceptance: RiskAcceptanceRecord): Promise<void>;
+  /** false when there is no such live acceptance in the tenant */
+  revokeAcceptance(tenantId: string, id: string, by: string, at: Date): Promise<boolean>;
+  /**
+   * Stores a host's assessment in one transaction: the latest row, the findings opened,
+   * updated and resolved, and a history point when the scores changed or none was
+   * recorded yet on that UTC day.
+   */
+  recordHostPosture(write: PostureWrite): Promise<PostureWriteOutcome>;
+  /** a tenant history point, under the same rule; true when the tenant's scores changed */
+  recordTenantPosture(tenantId: string, point: HistoryPoint): Promise<boolean>;
+  getHostPosture(hostId: string): Promise<HostPostureRecord | null>;
+  listHostPostures(tenantId: string): Promise<HostPostureRecord[]>;
+  tenantScoreInputs(tenantId: string): Promise<TenantScoreInput[]>;
+  history(scope: 'host' | 'tenant', id: string, since: Date): Promise<HistoryPoint[]>;
+  findings(query: FindingQuery): Promise<{ total: number; findings: FindingRecord[] }>;
+  openFindingsByCheck(tenantId: string): Promise<OpenFindingsByCheck[]>;
+  /** hosts never assessed, or last assessed before `before`, oldest first */
+  staleHosts(before: Date, limit: number): Promise<string[]>;
+}
+
 export interface Store {
   tenants: TenantStore;
+  posture: PostureStore;
   access: AccessStore;
   hosts: HostStore;
   reports: ReportStore;

@@ -7,6 +7,7 @@ import { openDatabase, type SqliteDatabase } from './database.js';
 import { sqliteAccessStore } from './access.js';
 import { sqliteHostStore } from './hosts.js';
 import { sqliteInventoryStore } from './inventory.js';
+import { sqlitePostureStore } from './posture.js';
 import { sqliteReportStore } from './reports.js';
 import { sqliteTenantStore } from './tenants.js';
 
@@ -41,6 +42,7 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     hosts: sqliteHostStore(db),
     reports,
     inventory: sqliteInventoryStore(db),
+    posture: sqlitePostureStore(db),
     async ping() {
       ping.get();
     },

@@ -211,4 +211,93 @@ export const migrations: readonly Migration[] = [
       DELETE FROM host_sections WHERE section = 'software';
     `,
   },
+  {
+    version: 3,
+    name: 'posture: assessments, findings, history, risk acceptances, host and tenant settings',
+    sql: `
+      -- What people record about a host that no agent can know: whether it is a server or
+      -- a workstation, and when it was bought (hardware age counts from it).
+      CREATE TABLE host_attributes (
+        host_id        TEXT PRIMARY KEY REFERENCES hosts(id),
+        role           TEXT CHECK (role IN ('server', 'workstation')),
+        purchase_date  TEXT,
+        updated_at     INTEGER NOT NULL,
+        updated_by     TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      -- A tenant's posture settings (thresholds, server weight, replacement policy...):
+      -- overrides only, as JSON; the defaults live in the code and can improve.
+      CREATE TABLE tenant_settings (
+        tenant_id   TEXT PRIMARY KEY REFERENCES tenants(id),
+        posture     TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        updated_by  TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      -- A check accepted for one host, or for a whole tenant (host_id NULL), until it
+      -- expires or is revoked. Rows are never deleted: the list is an audit trail.
+      CREATE TABLE risk_acceptances (
+        id           TEXT PRIMARY KEY,
+        tenant_id    TEXT NOT NULL REFERENCES tenants(id),
+        host_id      TEXT REFERENCES hosts(id),
+        check_id     TEXT NOT NULL,
+        reason       TEXT NOT NULL,
+        accepted_by  TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        revoked_at   INTEGER,
+        revoked_by   TEXT
+      );
+      CREATE INDEX risk_acceptances_by_tenant ON risk_acceptances (tenant_id, expires_at);
+
+      -- The latest assessment of each host. detail holds the per-check results (ids,
+      -- status, credit, evidence) and the lifecycle found; titles and remediations come
+      -- from the catalog when read, so they improve without rewriting rows.
+      CREATE TABLE host_posture (
+        host_id      TEXT PRIMARY KEY REFERENCES hosts(id),
+        tenant_id    TEXT NOT NULL REFERENCES tenants(id),
+        assessed_at  INTEGER NOT NULL,
+        score        REAL,
+        coverage     REAL,
+        role         TEXT NOT NULL,
+        categories   TEXT NOT NULL,
+        detail       TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX host_posture_by_tenant ON host_posture (tenant_id);
+      CREATE INDEX host_posture_by_age ON host_posture (assessed_at);
+
+      -- Scores over time, per host and per tenant: a row when the score or a category
+      -- changes, and at least one a day, so a 90-day trend always has its points.
+      CREATE TABLE posture_history (
+        scope        TEXT NOT NULL CHECK (scope IN ('host', 'tenant')),
+        scope_id     TEXT NOT NULL,
+        recorded_at  INTEGER NOT NULL,
+        score        REAL,
+        categories   TEXT NOT NULL,
+        PRIMARY KEY (scope, scope_id, recorded_at)
+      ) WITHOUT ROWID;
+
+      -- A finding is a check failing (or partly failing) on a host, from when it was first
+      -- seen until it passed, stopped applying or was accepted: "what changed since the
+      -- last review" is the findings opened and resolved since then.
+      CREATE TABLE findings (
+        id           INTEGER PRIMARY KEY,
+        tenant_id    TEXT NOT NULL REFERENCES tenants(id),
+        host_id      TEXT NOT NULL REFERENCES hosts(id),
+        check_id     TEXT NOT NULL,
+        severity     TEXT NOT NULL,
+        weight       INTEGER NOT NULL,
+        credit       REAL NOT NULL,
+        evidence     TEXT NOT NULL,
+        opened_at    INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL,
+        resolved_at  INTEGER,
+        -- fixed, accepted or not_applicable
+        resolution   TEXT
+      );
+      CREATE UNIQUE INDEX findings_open ON findings (host_id, check_id) WHERE resolved_at IS NULL;
+      CREATE INDEX findings_by_tenant_opened ON findings (tenant_id, opened_at);
+      CREATE INDEX findings_by_tenant_resolved ON findings (tenant_id, resolved_at);
+    `,
+  },
 ];
