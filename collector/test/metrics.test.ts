@@ -227,7 +227,7 @@ t.test('a failing fleet read still answers, with the health figures', async (t) 
       fleet: {
         read(now) {
           if (fail) throw new Error('database is locked');
-          return { tenants: ['acme'], hosts: [], readAtMs: now };
+          return { tenants: ['acme'], hosts: [], readAtMs: now, tenantPosture: new Map() };
         },
       },
     }),
@@ -341,6 +341,7 @@ t.test('exposition helpers', async (t) => {
     {
       tenants: [],
       readAtMs: 1_000_000,
+      tenantPosture: new Map(),
       hosts: [
         {
           id: 'h1',
@@ -352,6 +353,7 @@ t.test('exposition helpers', async (t) => {
           memoryUsedRatio: null,
           diskUsedRatio: 0.5,
           patches: null,
+          posture: null,
         },
       ],
     },
@@ -377,7 +379,7 @@ t.test('a stale cache is served at once and refreshed behind the scrape', async 
       events: new CollectorEvents(),
       metrics: new CollectorMetrics(),
       config: { ...buildMetricsConfig({}), cacheSeconds: 15 },
-      fleet: { read: (now) => ({ tenants, hosts: [], readAtMs: now }) },
+      fleet: { read: (now) => ({ tenants, hosts: [], readAtMs: now, tenantPosture: new Map() }) },
       now: () => clock,
     }),
   );

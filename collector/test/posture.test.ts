@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { assessHost, type Report } from '@vcio/shared';
 import { sampleSystem } from '@vcio/shared/testing';
 import { enrollIn, readOnlyToken, testCollector, type TestCollector } from './helpers.js';
+import { find, parseExposition } from './metrics-format.js';
 import {
   hostKeyOf,
   outbox,
@@ -411,4 +412,69 @@ t.test('tenant scope: a read token sees its tenant only and changes nothing', as
   t.equal(change.statusCode, 403, 'a read-only token cannot accept risks');
   t.equal((await api(c, 'PATCH', `/hosts/${id}`, { role: 'server' }, acmeRead)).statusCode, 403);
   t.equal((await api(c, 'PUT', '/tenants/acme/posture/settings', {}, acmeRead)).statusCode, 403);
+});
+
+t.test('/metrics: posture and lifecycle per tenant and host, as the API says', async (t) => {
+  const c = await testCollector(t, { metrics: { cacheSeconds: 0 } });
+  for (const m of ['metric-1', 'metric-2']) {
+    const agent = await c.enroll(m);
+    await reportAndSettle(c, agent, m, sections({ securityPending: m === 'metric-1' }));
+  }
+  await c.app.posture.idle();
+  const { id } = hostKeyOf(c, 'metric-1');
+  await api(c, 'PATCH', `/hosts/${id}`, { purchaseDate: '2010-01-01' });
+  await c.app.posture.idle();
+
+  const e = parseExposition((await c.app.inject({ method: 'GET', url: '/metrics' })).body);
+  const one = (name: string, labels: Record<string, string>) => {
+    const found = find(e, name, labels);
+    t.equal(found.length, 1, `${name} ${JSON.stringify(labels)} exported once`);
+    return found[0]?.value;
+  };
+  const tenant = (await api(c, 'GET', '/tenants/default/posture')).json<{
+    score: number;
+    categories: Record<string, number | null>;
+  }>();
+  t.equal(
+    Math.round(one('vcio_tenant_posture_score', { tenant: 'default' })! * 100) / 100,
+    tenant.score,
+    'the tenant score the API serves',
+  );
+  t.equal(
+    Math.round(
+      one('vcio_tenant_posture_category_score', { tenant: 'default', category: 'patching' })! * 100,
+    ) / 100,
+    tenant.categories.patching,
+  );
+  const host = (await api(c, 'GET', `/hosts/${id}/posture`)).json<HostPostureBody>();
+  t.equal(Math.round(one('vcio_host_posture_score', { host: id })! * 100) / 100, host.score);
+  const open = (await api(c, 'GET', '/tenants/default/findings?limit=1000')).json<{
+    findings: { severity: string }[];
+  }>().findings;
+  for (const severity of ['critical', 'high', 'medium', 'low']) {
+    t.equal(
+      one('vcio_tenant_findings', { tenant: 'default', severity }),
+      open.filter((f) => f.severity === severity).length,
+      `${severity} findings`,
+    );
+  }
+  const statuses = ['supported', 'ending_soon', 'end_of_life', 'unknown'];
+  const byStatus = statuses.map(
+    (status) => one('vcio_tenant_hosts_lifecycle', { tenant: 'default', status }) ?? 0,
+  );
+  t.equal(
+    byStatus.reduce((a, b) => a + b, 0),
+    2,
+    'every host in one lifecycle status',
+  );
+  t.equal(
+    one('vcio_tenant_hosts_hardware_past_replacement', { tenant: 'default' }),
+    1,
+    'the 2010 machine',
+  );
+  t.equal(
+    find(e, 'vcio_tenant_hosts_hardware_replacement_due', { tenant: 'default' }).length,
+    8,
+    'Q+0..Q+7',
+  );
 });

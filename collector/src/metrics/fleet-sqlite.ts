@@ -9,7 +9,7 @@
 //
 // A PostgreSQL store would implement FleetSource with the same queries.
 import type { SqliteDatabase } from '../store/sqlite/database.js';
-import type { FleetHost, FleetSnapshot } from './fleet.js';
+import type { FleetHost, FleetHostPosture, FleetSnapshot, FleetTenantPosture } from './fleet.js';
 
 export interface FleetSource {
   read(nowMs: number): FleetSnapshot;
@@ -35,6 +35,15 @@ type SampleRow = [
 ];
 type PendingRow = [hostKey: number, severity: string | null, n: number, security: number];
 type PatchesRow = [hostKey: number, collectedAt: number];
+type PostureRow = [hostKey: number, assessedAt: number];
+type HostPostureRow = [
+  score: number | null,
+  osStatus: string | null,
+  virtual: number | null,
+  replacementDue: string | null,
+];
+type TenantScoreRow = [tenant: string, score: number | null, categories: string];
+type FindingCountRow = [tenant: string, severity: string, n: number];
 
 export function sqliteFleetSource(db: SqliteDatabase): FleetSource {
   const tenants = db.prepare('SELECT slug FROM tenants ORDER BY slug').pluck();
@@ -87,6 +96,35 @@ export function sqliteFleetSource(db: SqliteDatabase): FleetSource {
     )
     .pluck();
 
+  // Posture: the assessed_at column of every host, and the figures re-read (from the
+  // assessment's JSON) only for hosts assessed since the last snapshot.
+  const postures = db
+    .prepare('SELECT h.key, p.assessed_at FROM host_posture p JOIN hosts h ON h.id = p.host_id')
+    .raw();
+  const hostPosture = db
+    .prepare(
+      `SELECT score, json_extract(detail, '$.os.state'), json_extract(detail, '$.hardware.virtual'),
+              json_extract(detail, '$.hardware.replacementDue')
+       FROM host_posture WHERE host_id = ?`,
+    )
+    .raw();
+  // The latest history point of each tenant: what the posture service last computed.
+  const tenantScores = db
+    .prepare(
+      `SELECT t.slug, p.score, p.categories FROM tenants t JOIN posture_history p
+       ON p.scope = 'tenant' AND p.scope_id = t.id AND p.recorded_at = (
+         SELECT max(recorded_at) FROM posture_history
+         WHERE scope = 'tenant' AND scope_id = t.id)`,
+    )
+    .raw();
+  const findingCounts = db
+    .prepare(
+      `SELECT t.slug, f.severity, count(*) FROM findings f JOIN tenants t ON t.id = f.tenant_id
+       WHERE f.resolved_at IS NULL GROUP BY t.slug, f.severity`,
+    )
+    .raw();
+
+  const postureCache = new Map<number, { at: number; posture: FleetHostPosture }>();
   const diskCache = new Map<number, { at: number; ratio: number | null }>();
   const rebootCache = new Map<number, { at: number; reboot: boolean | null }>();
 
@@ -109,6 +147,7 @@ export function sqliteFleetSource(db: SqliteDatabase): FleetSource {
             memoryUsedRatio: null,
             diskUsedRatio: null,
             patches: null,
+            posture: null,
           };
           byKey.set(key, host);
           ids.set(key, id);
@@ -151,10 +190,54 @@ export function sqliteFleetSource(db: SqliteDatabase): FleetSource {
           p.security += security;
           p.bySeverity.set(severity, (p.bySeverity.get(severity) ?? 0) + n);
         }
+        for (const [hostKey, assessedAt] of postures.all() as PostureRow[]) {
+          const host = byKey.get(hostKey);
+          if (!host) continue;
+          let cached = postureCache.get(hostKey);
+          if (cached?.at !== assessedAt) {
+            const [score, osStatus, virtual, due] = hostPosture.get(
+              ids.get(hostKey),
+            ) as HostPostureRow;
+            const dueMs = due ? Date.parse(`${due}T00:00:00Z`) : NaN;
+            cached = {
+              at: assessedAt,
+              posture: {
+                score,
+                osStatus: osStatus ?? 'unknown',
+                virtual: virtual === 1,
+                replacementDueMs: Number.isNaN(dueMs) ? null : dueMs,
+              },
+            };
+            postureCache.set(hostKey, cached);
+          }
+          host.posture = cached.posture;
+        }
+        const tenantPosture = new Map<string, FleetTenantPosture>();
+        for (const [slug, score, categories] of tenantScores.all() as TenantScoreRow[]) {
+          tenantPosture.set(slug, {
+            score,
+            categories: JSON.parse(categories) as FleetTenantPosture['categories'],
+            findings: new Map(),
+          });
+        }
+        for (const [slug, severity, n] of findingCounts.all() as FindingCountRow[]) {
+          let posture = tenantPosture.get(slug);
+          if (!posture) {
+            posture = { score: null, categories: {}, findings: new Map() };
+            tenantPosture.set(slug, posture);
+          }
+          posture.findings.set(severity, n);
+        }
         // Hosts removed from the database leave the caches.
+        for (const key of postureCache.keys()) if (!byKey.has(key)) postureCache.delete(key);
         for (const key of diskCache.keys()) if (!byKey.has(key)) diskCache.delete(key);
         for (const key of rebootCache.keys()) if (!byKey.has(key)) rebootCache.delete(key);
-        return { tenants: tenants.all() as string[], hosts: list, readAtMs: nowMs };
+        return {
+          tenants: tenants.all() as string[],
+          hosts: list,
+          readAtMs: nowMs,
+          tenantPosture,
+        };
       })();
     },
   };

@@ -7,10 +7,11 @@
 //   per host    {tenant,host,hostname}  up, last report time, CPU / memory / fullest-disk
 //                                   used ratios, pending and security updates, reboot
 //                                   required, and vcio_host_os_info{platform,distro,release}
+//   posture     per tenant: score, per-category scores, open findings by severity, hosts by
+//               OS lifecycle status, hardware past replacement age and due per quarter
+//               ahead; per host: score
 // `host` is the host's id (stable across renames); `hostname` is for people to read.
-//
-// Extension point: posture scores, findings and lifecycle states (the posture issue) add
-// fields to FleetHost / FleetTenant and families below; the dashboards' queries follow.
+import { CATEGORIES, type Category } from '@vcio/shared';
 import { Family, labelText } from './exposition.js';
 
 /** The severities a pending update can have; `unknown` when its source does not say. */
@@ -36,6 +37,30 @@ export interface FleetHost {
     bySeverity: Map<string, number>;
     rebootRequired: boolean | null;
   } | null;
+  /** null: not assessed yet */
+  posture: FleetHostPosture | null;
+}
+
+export const LIFECYCLE_STATUSES = ['supported', 'ending_soon', 'end_of_life', 'unknown'];
+
+/** Quarters ahead in the replacement forecast, the current one first (Q+0). */
+export const FORECAST_QUARTERS = 8;
+
+export interface FleetHostPosture {
+  score: number | null;
+  /** the OS lifecycle state (LIFECYCLE_STATUSES) */
+  osStatus: string;
+  /** virtual machines have no hardware of their own to replace */
+  virtual: boolean;
+  /** when the hardware reaches its replacement age, ms; null when its age is unknown */
+  replacementDueMs: number | null;
+}
+
+export interface FleetTenantPosture {
+  score: number | null;
+  categories: Partial<Record<Category, number | null>>;
+  /** open findings by severity */
+  findings: Map<string, number>;
 }
 
 export interface FleetSnapshot {
@@ -45,6 +70,8 @@ export interface FleetSnapshot {
   hosts: FleetHost[];
   /** when the snapshot was read, ms */
   readAtMs: number;
+  /** by tenant slug: the latest tenant scores and open findings */
+  tenantPosture: Map<string, FleetTenantPosture>;
 }
 
 export interface FleetRenderOptions {
@@ -65,6 +92,40 @@ interface TenantTotals {
   reboot: number;
   security: number;
   bySeverity: Map<string, number>;
+  /** hosts by OS lifecycle status */
+  lifecycle: Map<string, number>;
+  /** hardware past replacement age */
+  overdue: number;
+  /** hardware reaching replacement age per quarter ahead */
+  dueByQuarter: number[];
+}
+
+const newTotals = (): TenantTotals => ({
+  hosts: 0,
+  online: 0,
+  reboot: 0,
+  security: 0,
+  bySeverity: new Map(),
+  lifecycle: new Map(),
+  overdue: 0,
+  dueByQuarter: new Array<number>(FORECAST_QUARTERS).fill(0),
+});
+
+const quarterIndex = (ms: number) => {
+  const d = new Date(ms);
+  return d.getUTCFullYear() * 4 + Math.floor(d.getUTCMonth() / 3);
+};
+
+/** Counts the host's OS status and where its hardware falls in the forecast. */
+function addLifecycle(t: TenantTotals, posture: FleetHostPosture, nowMs: number): void {
+  t.lifecycle.set(posture.osStatus, (t.lifecycle.get(posture.osStatus) ?? 0) + 1);
+  if (posture.virtual || posture.replacementDueMs === null) return;
+  if (posture.replacementDueMs <= nowMs) {
+    t.overdue++;
+    return;
+  }
+  const ahead = quarterIndex(posture.replacementDueMs) - quarterIndex(nowMs);
+  if (ahead < FORECAST_QUARTERS) t.dueByQuarter[ahead]!++;
 }
 
 const ratio = (value: number | null) => value !== null && Number.isFinite(value);
@@ -72,9 +133,7 @@ const ratio = (value: number | null) => value !== null && Number.isFinite(value)
 export function renderFleet(snapshot: FleetSnapshot, options: FleetRenderOptions): RenderedFleet {
   const onlineAfterMs = snapshot.readAtMs - options.onlineSeconds * 1000;
   const totals = new Map<string, TenantTotals>();
-  for (const tenant of snapshot.tenants) {
-    totals.set(tenant, { hosts: 0, online: 0, reboot: 0, security: 0, bySeverity: new Map() });
-  }
+  for (const tenant of snapshot.tenants) totals.set(tenant, newTotals());
 
   const up = new Family(
     'vcio_host_up',
@@ -116,6 +175,11 @@ export function renderFleet(snapshot: FleetSnapshot, options: FleetRenderOptions
     'gauge',
     'Whether the host waits for a reboot (absent when it cannot tell).',
   );
+  const hostScore = new Family(
+    'vcio_host_posture_score',
+    'gauge',
+    'The host posture score, 0-100 (absent until the host is assessed or when no check applies).',
+  );
   const osInfo = new Family(
     'vcio_host_os_info',
     'gauge',
@@ -127,9 +191,10 @@ export function renderFleet(snapshot: FleetSnapshot, options: FleetRenderOptions
   for (const host of snapshot.hosts) {
     let tenant = totals.get(host.tenant);
     if (!tenant) {
-      tenant = { hosts: 0, online: 0, reboot: 0, security: 0, bySeverity: new Map() };
+      tenant = newTotals();
       totals.set(host.tenant, tenant);
     }
+    if (host.posture) addLifecycle(tenant, host.posture, snapshot.readAtMs);
     const isUp = host.lastSeenMs >= onlineAfterMs;
     tenant.hosts++;
     if (isUp) tenant.online++;
@@ -158,6 +223,7 @@ export function renderFleet(snapshot: FleetSnapshot, options: FleetRenderOptions
       security.add(labels, p.security);
       if (p.rebootRequired !== null) reboot.add(labels, p.rebootRequired ? 1 : 0);
     }
+    if (host.posture?.score != null) hostScore.add(labels, host.posture.score);
     if (host.os) {
       osInfo.add(
         labelText([
@@ -194,8 +260,80 @@ export function renderFleet(snapshot: FleetSnapshot, options: FleetRenderOptions
     'gauge',
     'Hosts of the tenant waiting for a reboot.',
   );
+  const tenantScore = new Family(
+    'vcio_tenant_posture_score',
+    'gauge',
+    "The tenant posture score, 0-100: the mean of its hosts' scores, servers weighted more.",
+  );
+  const categoryScore = new Family(
+    'vcio_tenant_posture_category_score',
+    'gauge',
+    'The tenant posture score of one category, 0-100.',
+  );
+  const findings = new Family(
+    'vcio_tenant_findings',
+    'gauge',
+    'Open findings (failing or partly failing checks, not accepted) over the tenant, by severity.',
+  );
+  const lifecycle = new Family(
+    'vcio_tenant_hosts_lifecycle',
+    'gauge',
+    'Hosts of the tenant by operating system lifecycle status (supported, ending_soon, end_of_life, unknown).',
+  );
+  const pastReplacement = new Family(
+    'vcio_tenant_hosts_hardware_past_replacement',
+    'gauge',
+    "Physical hosts past the tenant's hardware replacement age.",
+  );
+  const dueReplacement = new Family(
+    'vcio_tenant_hosts_hardware_replacement_due',
+    'gauge',
+    'Physical hosts reaching replacement age in the quarter ahead (Q+0: the current quarter).',
+  );
   for (const [slug, t] of totals) {
     const labels = labelText([['tenant', slug]]);
+    const posture = snapshot.tenantPosture.get(slug);
+    if (posture?.score != null) tenantScore.add(labels, posture.score);
+    for (const category of CATEGORIES) {
+      const value = posture?.categories[category];
+      if (value != null) {
+        categoryScore.add(
+          labelText([
+            ['tenant', slug],
+            ['category', category],
+          ]),
+          value,
+        );
+      }
+    }
+    for (const severity of ['critical', 'high', 'medium', 'low']) {
+      findings.add(
+        labelText([
+          ['tenant', slug],
+          ['severity', severity],
+        ]),
+        posture?.findings.get(severity) ?? 0,
+      );
+    }
+    for (const status of LIFECYCLE_STATUSES) {
+      lifecycle.add(
+        labelText([
+          ['tenant', slug],
+          ['status', status],
+        ]),
+        t.lifecycle.get(status) ?? 0,
+      );
+    }
+    pastReplacement.add(labels, t.overdue);
+    t.dueByQuarter.forEach((n, i) =>
+      dueReplacement.add(
+        labelText([
+          ['tenant', slug],
+          ['quarter', `Q+${i}`],
+        ]),
+        n,
+      ),
+    );
     hosts.add(labels, t.hosts);
     online.add(labels, t.online);
     tenantSecurity.add(labels, t.security);
@@ -217,6 +355,12 @@ export function renderFleet(snapshot: FleetSnapshot, options: FleetRenderOptions
     tenantPending,
     tenantSecurity,
     tenantReboot,
+    tenantScore,
+    categoryScore,
+    findings,
+    lifecycle,
+    pastReplacement,
+    dueReplacement,
     up,
     lastSeen,
     cpu,
@@ -225,6 +369,7 @@ export function renderFleet(snapshot: FleetSnapshot, options: FleetRenderOptions
     pending,
     security,
     reboot,
+    hostScore,
     osInfo,
   ]
     .map((f) => f.render())
