@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { createRequire } from 'node:module';
 import type { WebSocket } from 'ws';
-import { sampleReport } from '@vcio/shared/testing';
+import { sampleReport, sampleSystem } from '@vcio/shared/testing';
 import { liveClientCount, type LiveOptions } from '../src/live/index.js';
 import { CLOSE } from '../src/live/protocol.js';
 import { CONSOLE_CSP } from '../src/routes/console.js';
@@ -473,3 +473,63 @@ t.test('the console page and its files, with a content security policy', async (
   );
   t.equal((await c.app.inject({ method: 'GET', url: '/console/nope.js' })).statusCode, 404);
 });
+
+t.test(
+  'posture events: a host scored, findings opened and resolved, the tenant score',
+  async (t) => {
+    const c = await liveCollector(t);
+    const client = await Client.open(c, t);
+    await client.signIn(c.secrets.adminToken);
+    client.send({ type: 'subscribe', tenant: 'default' });
+    await client.type('subscribed');
+    const agent = await c.enroll('m-posture-live');
+    const stale = pending('openssl', '3.0.11', '3.0.13', {
+      security: true,
+      severity: 'important',
+      releasedAt: new Date(Date.now() - 30 * 86_400_000).toISOString(),
+    });
+    const withUpdate = patches([
+      patchSource('apt', [stale], { checkedAt: new Date().toISOString() }),
+    ]);
+    t.equal(
+      (
+        await send(
+          c,
+          agent,
+          reportWith(agent, 'm-posture-live', { system: sampleSystem(), patches: withUpdate }),
+        )
+      ).statusCode,
+      202,
+    );
+    const hostScore = await client.next(
+      (m) => m.type === 'posture.changed' && m.data.scope === 'host',
+    );
+    t.ok(hostScore.host, 'a host event names its host');
+    t.equal(hostScore.data.previousScore, null, 'the first assessment');
+    t.type(hostScore.data.score, 'number');
+    const opened = await client.next(
+      (m) => m.type === 'finding.opened' && m.data.checkId === 'patch-security-pending-14d',
+    );
+    t.match(opened.data, {
+      severity: String,
+      title: String,
+      remediation: String,
+      resolvedAt: null,
+    });
+    const tenantScore = await client.next(
+      (m) => m.type === 'posture.changed' && m.data.scope === 'tenant',
+    );
+    t.notOk(tenantScore.host, 'a tenant event has no host');
+
+    const fixed = patches([patchSource('apt', [], { checkedAt: new Date().toISOString() })]);
+    t.equal(
+      (await send(c, agent, reportWith(agent, 'm-posture-live', { patches: fixed }))).statusCode,
+      202,
+    );
+    const resolved = await client.next(
+      (m) => m.type === 'finding.resolved' && m.data.checkId === 'patch-security-pending-14d',
+    );
+    t.equal(resolved.data.resolution, 'fixed');
+    t.equal(resolved.data.id, opened.data.id, 'the same finding, closed');
+  },
+);

@@ -1,13 +1,16 @@
 // The live feed: turns what the collector's event bus reports (a report stored, an agent
 // enrolled) and what the presence check finds (a host gone quiet) into live events, and
-// keeps the timers: heartbeats, the offline check, and the resume window.
-//
-// Extension point for posture scoring: when scores and findings exist, publish
-// `posture.changed`, `finding.opened` and `finding.resolved` here with
-// `hub.publish(type, tenantId, hostId, data)` from the posture module's own event (the
-// types are already reserved in protocol.ts and documented in PROTOCOL.md).
+// keeps the timers: heartbeats, the offline check, and the resume window. Posture changes
+// and findings opened or resolved come from the posture service's events.
 import type { Logger } from 'pino';
-import type { CollectorEvents, ReportStoredEvent, AgentEnrolledEvent } from '../events.js';
+import type {
+  AgentEnrolledEvent,
+  CollectorEvents,
+  FindingEvent,
+  PostureChangedEvent,
+  ReportStoredEvent,
+} from '../events.js';
+import { findingView } from '../posture/views.js';
 import { setLiveClientSource } from '../metrics/registry.js';
 import type { Store } from '../store/types.js';
 import { LiveHub } from './hub.js';
@@ -70,6 +73,9 @@ export class LiveFeed {
   private timers: NodeJS.Timeout[] = [];
   private readonly onStored = (e: ReportStoredEvent) => this.reportStored(e);
   private readonly onEnrolled = (e: AgentEnrolledEvent) => this.agentEnrolled(e);
+  private readonly onPosture = (e: PostureChangedEvent) => this.postureChanged(e);
+  private readonly onOpened = (e: FindingEvent) => this.finding('finding.opened', e);
+  private readonly onResolved = (e: FindingEvent) => this.finding('finding.resolved', e);
 
   constructor(
     private readonly events: CollectorEvents,
@@ -102,6 +108,9 @@ export class LiveFeed {
     setLiveClientSource(liveClientCount);
     this.events.on('report.stored', this.onStored);
     this.events.on('agent.enrolled', this.onEnrolled);
+    this.events.on('posture.changed', this.onPosture);
+    this.events.on('finding.opened', this.onOpened);
+    this.events.on('finding.resolved', this.onResolved);
     const every = (seconds: number, fn: () => void) => {
       const timer = setInterval(fn, seconds * 1000);
       timer.unref();
@@ -121,6 +130,9 @@ export class LiveFeed {
     runningFeeds.delete(this);
     this.events.off('report.stored', this.onStored);
     this.events.off('agent.enrolled', this.onEnrolled);
+    this.events.off('posture.changed', this.onPosture);
+    this.events.off('finding.opened', this.onOpened);
+    this.events.off('finding.resolved', this.onResolved);
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     this.hub.stop();
@@ -172,6 +184,21 @@ export class LiveFeed {
       hostname: e.hostname,
       machineId: e.machineId,
     });
+  }
+
+  private postureChanged(e: PostureChangedEvent): void {
+    this.hub.publish('posture.changed', e.tenantId, e.hostId, {
+      scope: e.scope,
+      ...(e.hostId ? { hostId: e.hostId, hostname: e.hostname } : {}),
+      score: e.score,
+      previousScore: e.previousScore,
+      categories: e.categories,
+      assessedAt: e.assessedAt.toISOString(),
+    });
+  }
+
+  private finding(type: 'finding.opened' | 'finding.resolved', e: FindingEvent): void {
+    this.hub.publish(type, e.tenantId, e.hostId, findingView(e.finding));
   }
 
   private publishPresence(change: PresenceChange): void {

@@ -2,7 +2,7 @@
 // what a client may send, what the server answers, and the close codes. Parsing client
 // messages is a pure function so that every malformed input has a test and a clear error.
 
-/** Event types. The posture ones are reserved: defined now, emitted once posture scoring exists. */
+/** Event types (PROTOCOL.md describes each one's data). */
 export const EVENT_TYPES = [
   'host.reported',
   'host.online',

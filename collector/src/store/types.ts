@@ -99,6 +99,8 @@ export interface HostSummary {
   firstSeen: Date;
   lastSeen: Date;
   lastReportAt: Date;
+  /** the latest assessment's score (null: no check applies); null when not assessed yet */
+  posture: { score: number | null; assessedAt: Date } | null;
 }
 
 export interface PerformanceSampleRow {

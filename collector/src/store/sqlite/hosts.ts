@@ -18,6 +18,8 @@ interface HostRow {
   first_seen: number;
   last_seen: number;
   last_report_at: number;
+  posture_score: number | null;
+  posture_assessed_at: number | null;
 }
 
 interface SampleRow {
@@ -48,7 +50,10 @@ interface SoftwareItemRow {
   source: string;
 }
 
-const HOST_COLUMNS = `h.*, t.slug AS tenant_slug`;
+const HOST_COLUMNS = `h.*, t.slug AS tenant_slug, p.score AS posture_score,
+  p.assessed_at AS posture_assessed_at`;
+const HOST_TABLES = `hosts h JOIN tenants t ON t.id = h.tenant_id
+  LEFT JOIN host_posture p ON p.host_id = h.id`;
 
 const toSummary = (r: HostRow): HostSummary => ({
   id: r.id,
@@ -62,6 +67,10 @@ const toSummary = (r: HostRow): HostSummary => ({
   firstSeen: fromMillis(r.first_seen),
   lastSeen: fromMillis(r.last_seen),
   lastReportAt: fromMillis(r.last_report_at),
+  posture:
+    r.posture_assessed_at === null
+      ? null
+      : { score: r.posture_score, assessedAt: fromMillis(r.posture_assessed_at) },
 });
 
 const toSample = (r: SampleRow): PerformanceSampleRow => ({
@@ -78,15 +87,15 @@ const toSample = (r: SampleRow): PerformanceSampleRow => ({
 
 export function sqliteHostStore(db: SqliteDatabase): HostStore {
   const listAll = db.prepare(`
-    SELECT ${HOST_COLUMNS} FROM hosts h JOIN tenants t ON t.id = h.tenant_id
+    SELECT ${HOST_COLUMNS} FROM ${HOST_TABLES}
     ORDER BY t.slug, h.hostname, h.id LIMIT ? OFFSET ?`);
   const countAll = db.prepare('SELECT count(*) AS n FROM hosts');
   const listTenant = db.prepare(`
-    SELECT ${HOST_COLUMNS} FROM hosts h JOIN tenants t ON t.id = h.tenant_id
+    SELECT ${HOST_COLUMNS} FROM ${HOST_TABLES}
     WHERE h.tenant_id = ? ORDER BY h.hostname, h.id LIMIT ? OFFSET ?`);
   const countTenant = db.prepare('SELECT count(*) AS n FROM hosts WHERE tenant_id = ?');
   const byId = db.prepare(
-    `SELECT ${HOST_COLUMNS} FROM hosts h JOIN tenants t ON t.id = h.tenant_id WHERE h.id = ?`,
+    `SELECT ${HOST_COLUMNS} FROM ${HOST_TABLES} WHERE h.id = ?`,
   );
   const sections = db.prepare(
     'SELECT section, collected_at, data FROM host_sections WHERE host_id = ?',
