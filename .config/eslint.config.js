@@ -30,7 +30,8 @@ export default tseslint.config(
           paths: [
             {
               name: '@vcio/shared',
-              message: 'values come from @vcio/shared/agent; import only types from @vcio/shared',
+              message:
+                'values come from @vcio/shared/agent or @vcio/shared/assess; import only types from @vcio/shared',
               allowTypeImports: true,
             },
             { name: '@sinclair/typebox', message: 'the agent does not load the schema library' },

@@ -13,6 +13,13 @@
 //      or pass --state-dir), or credentials.json in it is damaged
 //   7  this machine's stable id (/etc/machine-id, MachineGuid, IOPlatformUUID) cannot be
 //      read, so no report can be attributed to it
+//   8  not elevated: install/uninstall need root (Linux, macOS) or an administrator (Windows)
+//   9  unsupported: this OS or its service manager cannot run the agent as a service (e.g.
+//      Linux without systemd)
+//
+// `vcio-agent check` ends with the worst open finding's severity, so an RMM script can
+// alert on it without parsing output (findings below --fail-on do not count):
+//  20  low      21  medium      22  high      23  critical
 export const ExitCode = {
   ok: 0,
   unexpected: 1,
@@ -22,5 +29,11 @@ export const ExitCode = {
   rejected: 5,
   stateDir: 6,
   machineId: 7,
+  notElevated: 8,
+  unsupported: 9,
+  findingLow: 20,
+  findingMedium: 21,
+  findingHigh: 22,
+  findingCritical: 23,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -13,6 +13,7 @@ import { DEFAULT_JITTER } from '../service-loop.js';
 import { resolveStateDir, STATE_DIR_ENV } from '../state.js';
 import { DEFAULT_RETRY_POLICY } from '../transport.js';
 import { AGENT_VERSION } from '../version.js';
+import { addCheckCommand, FindingsExit } from './check.js';
 import {
   collectCommand,
   defaultCommandEnv,
@@ -230,6 +231,8 @@ export function buildProgram(
       await runCommand(envFor(command), options);
     });
 
+  addCheckCommand(program, envFor, replayOption);
+
   return program;
 }
 
@@ -268,7 +271,12 @@ function exitCodeFor(err: unknown, io: CliIo, level: LogLevel): number {
     const shown = err.code === 'commander.helpDisplayed' || err.code === 'commander.version';
     return shown ? ExitCode.ok : ExitCode.usage;
   }
-  io.stderr(`vcio-agent: error: ${errorMessage(err)}\n`);
+  // A check that ends with findings did its job: its verdict is not an error.
+  io.stderr(
+    err instanceof FindingsExit
+      ? `vcio-agent: ${errorMessage(err)}\n`
+      : `vcio-agent: error: ${errorMessage(err)}\n`,
+  );
   if ((level === 'debug' || level === 'trace') && err instanceof Error && err.stack) {
     io.stderr(`${err.stack}\n`);
   }
