@@ -5,6 +5,11 @@
 // variables) and the labels it matches on; each must have samples in the scrape. Each
 // template variable's label_values(metric, label) must name an exported metric and
 // label, and resolve to at least one value.
+//
+// Posture is assessed shortly after a report is stored, and the tenant score recorded
+// right after the hosts' scores: the collector runs with no metrics cache, and the test
+// scrapes until the tenant score is there, so the posture dashboards are checked against
+// real posture series rather than a scrape taken too early.
 import t from 'tap';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +24,10 @@ import {
 
 const DASHBOARDS = fileURLToPath(new URL('../../dashboards', import.meta.url));
 const BUILTIN_VARIABLES = new Set(['__rate_interval', '__interval', '__range', '__range_s']);
+/** How long posture may take to appear after the reports (it takes well under a second). */
+const POSTURE_TIMEOUT_MS = 20_000;
+/** The last posture series the collector writes after a report: the tenant's score. */
+const POSTURE_METRIC = 'vcio_tenant_posture_score';
 const KEYWORDS = new Set([
   'by',
   'without',
@@ -184,6 +193,26 @@ function parseScrape(text: string): { types: Set<string>; samples: Sample[] } {
   return { types, samples };
 }
 
+/**
+ * Scrapes until `metric` has a sample, or gives up after timeoutMs; the last scrape
+ * either way, and whether the metric was found.
+ */
+async function scrapeUntil(
+  url: string,
+  metric: string,
+  timeoutMs: number,
+): Promise<{ status: number; text: string; found: boolean }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${url}/metrics`);
+    const text = await response.text();
+    const found =
+      response.status === 200 && parseScrape(text).samples.some((s) => s.name === metric);
+    if (found || Date.now() >= deadline) return { status: response.status, text, found };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 interface Panel {
   title?: string;
   type?: string;
@@ -229,7 +258,8 @@ t.test('the PromQL tokeniser finds metrics, not functions, keywords or labels', 
 });
 
 t.test('every dashboard query and variable names what a running collector exports', async (t) => {
-  const collector = await startCollectorProcess();
+  // No cache: each scrape re-reads the database, so polling sees posture as soon as it is stored.
+  const collector = await startCollectorProcess(['--metrics-cache-seconds', '0']);
   const linuxState = tempDir('dash-agent');
   const windowsState = tempDir('dash-agent-win');
   t.teardown(async () => {
@@ -259,16 +289,24 @@ t.test('every dashboard query and variable names what a running collector export
   });
   t.equal(refused.status, 401);
 
-  const response = await fetch(`${collector.url}/metrics`);
+  const response = await scrapeUntil(collector.url, POSTURE_METRIC, POSTURE_TIMEOUT_MS);
   t.equal(response.status, 200);
-  const scrape = parseScrape(await response.text());
+  if (!response.found) {
+    t.fail(
+      `${POSTURE_METRIC} did not appear in /metrics within ${POSTURE_TIMEOUT_MS / 1000} s ` +
+        `of the reports (posture is assessed after a report is stored); collector log:\n` +
+        collector.logs.slice(-20).join('\n'),
+    );
+    return;
+  }
+  const scrape = parseScrape(response.text);
   const withSamples = new Map<string, Sample[]>();
   for (const s of scrape.samples) {
     withSamples.set(s.name, [...(withSamples.get(s.name) ?? []), s]);
   }
 
   const dashboards = loadDashboards();
-  t.ok(dashboards.length >= 4, `${dashboards.length} dashboards`);
+  t.ok(dashboards.length >= 6, `${dashboards.length} dashboards`);
   for (const { file, dashboard } of dashboards) {
     t.ok(dashboard.schemaVersion >= 39, `${file}: schemaVersion ${dashboard.schemaVersion}`);
     t.match(dashboard.uid, /^vcio-/, `${file}: uid`);
