@@ -7,6 +7,7 @@ import { bootstrapIfEmpty, type BootstrapSecrets } from './bootstrap.js';
 import { isLoopback, type CollectorConfig } from './config.js';
 import { CollectorEvents } from './events.js';
 import { buildServer } from './server.js';
+import { LifecycleDataSource } from './lifecycle/data-source.js';
 import { CollectorMetrics } from './metrics/index.js';
 import { PostureService } from './posture/service.js';
 import { openSqliteStore } from './store/sqlite/index.js';
@@ -63,7 +64,10 @@ export async function startCollector(
   const bootstrap = await bootstrapIfEmpty(store, config.dataDir, logger);
 
   const events = new CollectorEvents();
-  const posture = new PostureService({ store, events, logger });
+  // The refreshed endoflife.date copy in the data directory when there is a valid one
+  // (`vcio-collector lifecycle refresh`), the embedded snapshot otherwise.
+  const lifecycle = new LifecycleDataSource({ dataDir: config.dataDir, logger });
+  const posture = new PostureService({ store, events, logger, lifecycle });
   const app = buildServer({
     config,
     store,

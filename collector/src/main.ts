@@ -3,7 +3,8 @@
 // down gracefully on SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
 import { DEFAULTS, METRICS_DEFAULTS, buildConfig, type RawOptions } from './config.js';
-import { createLogger, startCollector, type RunningCollector } from './collector.js';
+import type { RunningCollector } from './collector.js';
+import { lifecycleCommand } from './cli/lifecycle.js';
 import { describeStartupError } from './startup-errors.js';
 import { VERSION } from './version.js';
 
@@ -100,6 +101,7 @@ function collectorProgram(): Command {
     .action(async (options: RawOptions) => {
       await serve(options);
     });
+  program.addCommand(lifecycleCommand());
   return program;
 }
 
@@ -107,6 +109,9 @@ function collectorProgram(): Command {
 const SHUTDOWN_DEADLINE_MS = 15_000;
 
 async function serve(options: RawOptions): Promise<void> {
+  // Loaded here, not at the top: the other commands (lifecycle, --help) start without
+  // Fastify and SQLite.
+  const { createLogger, startCollector } = await import('./collector.js');
   const config = buildConfig(options);
   const logger = createLogger(config.logLevel);
   // Logging must never stand between a signal and the exit: with stdout gone (a closed
