@@ -1,5 +1,6 @@
-// The vcio live console: sign in with an API token, pick a tenant, watch its hosts update
-// over the live feed (/api/v1/live), open a host for its inventory and performance.
+// The vcio live console: sign in with an API token, pick a tenant, watch its hosts and
+// their posture scores update over the live feed (/api/v1/live), open a host for its
+// posture (findings, accepted risks, lifecycle), inventory and performance.
 // Plain ES module, no framework and no build step. Everything from the API is put in the
 // page with textContent, never as HTML.
 /* global document, Node, location, requestAnimationFrame */
@@ -7,13 +8,29 @@ import uPlot from '/console/vendor/uPlot.esm.js';
 
 const TOKEN_KEY = 'vcio.token';
 const TENANT_KEY = 'vcio.tenant';
-const NOT_SCORED = '—';
+/** Tenant scores of tenants other than the one watched live are re-read this often. */
+const TENANT_REFRESH_MS = 60_000;
+/** OS lifecycle states change with dates and data refreshes, not with reports. */
+const LIFECYCLE_REFRESH_MS = 10 * 60_000;
+/** A host's assessment sends posture.changed and finding events together: one reload. */
+const POSTURE_RELOAD_DELAY_MS = 400;
+const LIFECYCLE_RELOAD_DELAY_MS = 2_000;
 
 const $ = (selector) => document.querySelector(selector);
 
 const state = {
   token: sessionStorage.getItem(TOKEN_KEY),
   tenant: null,
+  /** tenant id -> { id, name, score (undefined: not read yet), scored, assessed } */
+  tenants: new Map(),
+  tenantTimer: null,
+  /** host id -> OS lifecycle { label, state, eol, reason } of the watched tenant */
+  lifecycle: new Map(),
+  lifecycleTimer: null,
+  lifecycleReload: null,
+  /** the open host's posture part: pending reload, and a counter that drops stale answers */
+  postureReload: null,
+  postureSeq: 0,
   /** hostId -> row model */
   hosts: new Map(),
   online: new Set(),
@@ -95,6 +112,51 @@ function formatBytes(n) {
 }
 const known = (v) => (v === null || v === undefined || v === '' ? '—' : String(v));
 
+/** Score bands: below 50 needs work now, below 80 needs attention. */
+const scoreBand = (score) => (score < 50 ? 'bad' : score < 80 ? 'warn' : 'ok');
+
+/**
+ * A score as text with its band class. undefined: not read yet; null: nothing could be
+ * scored (no check applies, or no host scored), which is not the same as a bad score.
+ */
+function scoreView(score, { missing = 'not assessed yet', none = 'no check applies' } = {}) {
+  if (score === undefined) return { text: '—', cls: 'muted', title: missing };
+  if (score === null) return { text: 'n/a', cls: 'muted', title: none };
+  return { text: score.toFixed(1), cls: `band-${scoreBand(score)}`, title: '' };
+}
+
+function scoreSpan(score, options) {
+  const v = scoreView(score, options);
+  return el('span', { class: `score ${v.cls}`, title: v.title }, v.text);
+}
+
+const LIFECYCLE_LABELS = {
+  supported: 'supported',
+  ending_soon: 'ending soon',
+  end_of_life: 'end of life',
+  unknown: 'unknown',
+};
+/** worst first, for sorting */
+const LIFECYCLE_RANK = { end_of_life: 0, ending_soon: 1, unknown: 2, supported: 3 };
+
+function supportEnd(lc) {
+  if (!lc.eol) return 'no end-of-support date known';
+  return lc.state === 'end_of_life' ? `support ended ${lc.eol}` : `support ends ${lc.eol}`;
+}
+
+/** "Debian 12 (Bookworm): supported, support ends 2028-06-30" */
+function lifecycleText(lc) {
+  const reason = lc.reason ? ` (${lc.reason})` : '';
+  return `${known(lc.label)}: ${LIFECYCLE_LABELS[lc.state] ?? lc.state}, ${supportEnd(lc)}${reason}`;
+}
+
+/** The later of two { score, assessedAt } (ISO strings compare in time order). */
+function newerPosture(a, b) {
+  if (!a) return b ?? null;
+  if (!b) return a;
+  return a.assessedAt >= b.assessedAt ? a : b;
+}
+
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
@@ -114,6 +176,7 @@ function show(view) {
   for (const id of ['signin-view', 'hosts-view', 'host-view']) $(`#${id}`).hidden = id !== view;
   const signedIn = view !== 'signin-view';
   $('#tenant-picker').hidden = !signedIn;
+  $('#tenant-scores').hidden = !signedIn;
   $('#signout').hidden = !signedIn;
 }
 
@@ -148,13 +211,18 @@ async function signIn(token) {
   $('#signin-error').textContent = '';
   const select = $('#tenant');
   select.replaceChildren(...tenants.map((t) => el('option', { value: t.id }, t.name)));
+  state.tenants = new Map(tenants.map((t) => [t.id, { id: t.id, name: t.name }]));
   const remembered = sessionStorage.getItem(TENANT_KEY);
   const pick = tenants.find((t) => t.id === remembered) ?? tenants[0];
   show('hosts-view');
+  renderTenantScores();
+  clearInterval(state.tenantTimer);
+  state.tenantTimer = setInterval(() => void loadTenantScores(), TENANT_REFRESH_MS);
   if (pick) {
     select.value = pick.id;
     await selectTenant(pick.id);
   }
+  void loadTenantScores();
 }
 
 function signOut(message = '') {
@@ -162,6 +230,12 @@ function signOut(message = '') {
   state.token = null;
   state.tenant = null;
   closeLive();
+  clearInterval(state.tenantTimer);
+  clearInterval(state.lifecycleTimer);
+  clearTimeout(state.lifecycleReload);
+  state.lifecycleReload = null;
+  state.tenants.clear();
+  state.lifecycle.clear();
   state.hosts.clear();
   $('#token').value = '';
   $('#signin-error').textContent = message;
@@ -178,7 +252,95 @@ function hostModel(summary) {
     lastSeen: summary.lastSeen,
     pending: null,
     rebootRequired: null,
+    /** { score, assessedAt } or null when the collector has not assessed it yet */
+    posture: summary.posture ?? null,
   };
+}
+
+// ---------- tenant scores ----------
+
+/** Each visible tenant's score over REST, a few at a time (an MSP may have hundreds). */
+async function loadTenantScores() {
+  const queue = [...state.tenants.values()];
+  const worker = async () => {
+    for (let t = queue.shift(); t; t = queue.shift()) {
+      try {
+        // top=1, days=1: only the score is shown here; the rest is work for nothing
+        const view = await api(`/tenants/${encodeURIComponent(t.id)}/posture?top=1&days=1`);
+        t.score = view.score;
+        t.scored = view.hosts.scored;
+        t.assessed = view.hosts.assessed;
+      } catch (error) {
+        if (error.status === 401) return signOut('The token was rejected: sign in again.');
+        t.error = error.message;
+      }
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
+  renderTenantScores();
+}
+
+function renderTenantScores() {
+  const parts = [...state.tenants.values()].map((t) => {
+    const score = t.error
+      ? el('span', { class: 'score error', title: t.error }, '?')
+      : scoreSpan(t.score, {
+          missing: 'loading…',
+          none: 'no host of this tenant is scored yet',
+        });
+    if (typeof t.score === 'number') score.title = `${t.scored} of ${t.assessed} hosts scored`;
+    return el(
+      'span',
+      {
+        class: `tenant-score${t.id === state.tenant ? ' current' : ''}`,
+        dataset: { tenantId: t.id },
+      },
+      `${t.name} `,
+      score,
+    );
+  });
+  $('#tenant-scores').replaceChildren(el('span', { class: 'muted' }, 'Tenant posture'), ...parts);
+}
+
+function applyTenantPosture(event) {
+  const t = state.tenants.get(event.tenant);
+  if (!t) return;
+  t.score = event.data.score;
+  delete t.error;
+  // the host counts in the tooltip are not in the event: the periodic reload brings them
+  renderTenantScores();
+}
+
+// ---------- lifecycle column ----------
+
+/** The OS lifecycle of every host of the tenant in one request (for the column). */
+async function loadLifecycle() {
+  const tenant = state.tenant;
+  try {
+    const view = await api(`/tenants/${encodeURIComponent(tenant)}/lifecycle`);
+    if (tenant !== state.tenant) return;
+    for (const h of view.os.hosts) {
+      state.lifecycle.set(h.hostId, {
+        label: h.label,
+        state: h.state,
+        eol: h.eol,
+        reason: h.reason,
+      });
+    }
+    scheduleRender();
+  } catch (error) {
+    if (error.status === 401) signOut('The token was rejected: sign in again.');
+    else banner(`Could not load lifecycle states: ${error.message}`);
+  }
+}
+
+/** A newly assessed host: read the lifecycle list again once the burst has passed. */
+function queueLifecycleReload() {
+  if (state.lifecycleReload) return;
+  state.lifecycleReload = setTimeout(() => {
+    state.lifecycleReload = null;
+    void loadLifecycle();
+  }, LIFECYCLE_RELOAD_DELAY_MS);
 }
 
 async function selectTenant(tenantId) {
@@ -186,9 +348,13 @@ async function selectTenant(tenantId) {
   sessionStorage.setItem(TENANT_KEY, tenantId);
   state.hosts.clear();
   state.online.clear();
+  state.lifecycle.clear();
   state.lastId = null;
   banner('');
+  renderTenantScores();
   openLive();
+  clearInterval(state.lifecycleTimer);
+  state.lifecycleTimer = setInterval(() => void loadLifecycle(), LIFECYCLE_REFRESH_MS);
   await reloadHosts();
 }
 
@@ -200,14 +366,20 @@ async function reloadHosts() {
     if (tenant !== state.tenant) return;
     for (const h of hosts) {
       const existing = state.hosts.get(h.id);
+      const fresh = hostModel(h);
+      const posture = newerPosture(fresh.posture, existing?.posture);
       // a live event may already have brought something newer
-      if (existing && existing.lastSeen >= h.lastSeen) continue;
-      state.hosts.set(h.id, {
-        ...hostModel(h),
-        ...(existing ? { pending: existing.pending } : {}),
-      });
+      if (existing && existing.lastSeen >= h.lastSeen) existing.posture = posture;
+      else {
+        state.hosts.set(h.id, {
+          ...fresh,
+          posture,
+          ...(existing ? { pending: existing.pending } : {}),
+        });
+      }
     }
     scheduleRender();
+    void loadLifecycle();
     const updates = await apiPages(`/updates?tenant=${encodeURIComponent(tenant)}`, 'updates');
     if (tenant !== state.tenant) return;
     const counts = new Map();
@@ -231,8 +403,12 @@ function sortValue(host, key) {
     case 'pending':
       return host.pending ?? -1;
     case 'score':
-    case 'lifecycle':
-      return 0; // not scored yet
+      // not assessed, then nothing applicable, then the scores
+      return host.posture === null ? -2 : (host.posture.score ?? -1);
+    case 'lifecycle': {
+      const lc = state.lifecycle.get(host.id);
+      return lc ? (LIFECYCLE_RANK[lc.state] ?? 2) : 4;
+    }
     case 'hostname':
       return host.hostname.toLowerCase();
     default:
@@ -272,18 +448,25 @@ function renderHosts() {
     const online = state.online.has(h.id);
     const pending =
       h.pending === null ? '—' : `${h.pending}${h.rebootRequired ? ' · reboot needed' : ''}`;
+    const score = scoreView(h.posture === null ? undefined : h.posture.score);
+    if (h.posture) {
+      score.title = `${score.title ? `${score.title}; ` : ''}assessed ${formatTime(h.posture.assessedAt)}`;
+    }
+    const lc = state.lifecycle.get(h.id);
     const tr = el(
       'tr',
       { dataset: { hostId: h.id, lastSeen: h.lastSeen, online: String(online) }, tabIndex: 0 },
       el('td', { class: `state ${online ? 'online' : 'offline'}` }, online ? 'online' : 'offline'),
       el('td', { class: 'hostname' }, h.hostname),
       el('td', { class: 'os' }, formatOs(h.os)),
-      el('td', { class: 'score muted', title: 'posture scoring is not built yet' }, NOT_SCORED),
-      el(
-        'td',
-        { class: 'lifecycle muted', title: 'lifecycle checks are not built yet' },
-        NOT_SCORED,
-      ),
+      el('td', { class: `score ${score.cls}`, title: score.title }, score.text),
+      lc
+        ? el(
+            'td',
+            { class: `lifecycle lc-${lc.state}`, title: lifecycleText(lc) },
+            LIFECYCLE_LABELS[lc.state] ?? lc.state,
+          )
+        : el('td', { class: 'lifecycle muted', title: 'not assessed yet' }, '—'),
       el('td', { class: 'pending' }, pending),
       el('td', { class: 'last-seen', title: formatAgo(h.lastSeen) }, formatTime(h.lastSeen)),
     );
@@ -309,8 +492,12 @@ function renderHosts() {
 
 // ---------- host detail ----------
 
+/** Definition-list items; a value may be a node (already built with text only). */
 function dl(pairs) {
-  return pairs.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, known(v))]);
+  return pairs.flatMap(([k, v]) => [
+    el('dt', {}, k),
+    el('dd', {}, v instanceof Node ? v : known(v)),
+  ]);
 }
 
 async function openHost(id) {
@@ -319,6 +506,11 @@ async function openHost(id) {
   const summary = state.hosts.get(id);
   $('#host-title').textContent = summary?.hostname ?? id;
   $('#inventory').replaceChildren(el('dd', {}, 'Loading…'));
+  $('#posture-status').textContent = 'Loading…';
+  $('#posture-status').className = 'muted';
+  $('#posture-status').hidden = false;
+  $('#posture-body').hidden = true;
+  void loadPosture(id);
   let host;
   let perf;
   try {
@@ -372,6 +564,192 @@ async function openHost(id) {
   renderUpdates(host.sections.patches?.data);
   renderSoftware(host.sections.software?.data);
   renderChart(perf.samples);
+}
+
+// ---------- host posture ----------
+
+async function loadPosture(id) {
+  const seq = ++state.postureSeq;
+  let view;
+  try {
+    view = await api(`/hosts/${encodeURIComponent(id)}/posture?days=30`);
+  } catch (error) {
+    if (seq !== state.postureSeq || state.selected !== id) return;
+    if (error.status === 401) return signOut('The token was rejected: sign in again.');
+    $('#posture-status').textContent = `Could not load the posture: ${error.message}`;
+    $('#posture-status').className = 'error';
+    $('#posture-status').hidden = false;
+    $('#posture-body').hidden = true;
+    return;
+  }
+  if (seq !== state.postureSeq || state.selected !== id) return;
+  renderPosture(view);
+  // the answer is the freshest there is: let the row show it too
+  const host = state.hosts.get(id);
+  if (host)
+    host.posture = newerPosture({ score: view.score, assessedAt: view.assessedAt }, host.posture);
+  if (view.lifecycle.os) state.lifecycle.set(id, view.lifecycle.os);
+  scheduleRender();
+}
+
+function queuePostureReload(id) {
+  clearTimeout(state.postureReload);
+  state.postureReload = setTimeout(() => {
+    state.postureReload = null;
+    if (state.selected === id) void loadPosture(id);
+  }, POSTURE_RELOAD_DELAY_MS);
+}
+
+const percent = (ratio) => (ratio === null ? null : `${Math.round(ratio * 100)}%`);
+const capitalise = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+
+function renderPosture(view) {
+  $('#posture-status').hidden = true;
+  $('#posture-body').hidden = false;
+  const first = view.trend[0];
+  const trend =
+    view.trend.length > 1
+      ? el('span', {}, scoreSpan(first.score), ' → ', scoreSpan(view.trend.at(-1).score))
+      : 'one assessment so far';
+  $('#posture-summary').replaceChildren(
+    ...dl([
+      ['Score', scoreSpan(view.score)],
+      [
+        'Coverage',
+        view.coverage === null
+          ? null
+          : `${percent(view.coverage)} of the applicable checks had the data to judge`,
+      ],
+      ['Open findings', String(view.findings.length)],
+      ['Role', view.role],
+      ['Platform', view.platform],
+      ['Assessed', formatTime(view.assessedAt)],
+      ['Trend (30 days)', trend],
+    ]),
+  );
+  $('#posture-categories tbody').replaceChildren(
+    ...Object.entries(view.categories).map(([category, score]) =>
+      el(
+        'tr',
+        { dataset: { category } },
+        el('td', {}, capitalise(category)),
+        el('td', {}, scoreSpan(score, { none: 'no check of this category applies here' })),
+      ),
+    ),
+  );
+  renderFindings(view.findings);
+  renderAccepted(view.accepted);
+  renderUnknown(view.unknown);
+  renderLifecycle(view.lifecycle);
+}
+
+function renderFindings(findings) {
+  const heaviest = [...findings].sort(
+    (a, b) => (b.weight ?? 0) - (a.weight ?? 0) || a.checkId.localeCompare(b.checkId),
+  );
+  if (heaviest.length === 0) {
+    $('#findings').replaceChildren(el('p', { class: 'muted' }, 'No open findings.'));
+    return;
+  }
+  const items = heaviest.map((f) => {
+    const meta = [
+      `weight ${known(f.weight)}`,
+      f.status === 'partial' ? `partly met (${percent(f.credit)} credit)` : null,
+      f.openedAt ? `open since ${formatTime(f.openedAt)}` : null,
+    ].filter(Boolean);
+    return el(
+      'li',
+      { class: 'finding', dataset: { checkId: f.checkId } },
+      el(
+        'div',
+        {},
+        el('span', { class: `severity sev-${f.severity ?? 'none'}` }, f.severity ?? 'unrated'),
+        ' ',
+        el('strong', {}, f.title),
+        ' ',
+        el('span', { class: 'muted' }, meta.join(' · ')),
+      ),
+      el('p', { class: 'evidence' }, f.evidence),
+      ...(f.remediation
+        ? [el('p', { class: 'remediation' }, el('strong', {}, 'Fix: '), f.remediation)]
+        : []),
+    );
+  });
+  $('#findings').replaceChildren(el('ol', { class: 'findings' }, ...items));
+}
+
+function renderAccepted(accepted) {
+  if (accepted.length === 0) {
+    $('#accepted').replaceChildren(el('p', { class: 'muted' }, 'None.'));
+    return;
+  }
+  const items = accepted.map((r) => {
+    const a = r.acceptance;
+    const detail = a
+      ? `accepted by ${a.acceptedBy} until ${formatTime(a.expiresAt)}${a.hostId ? '' : ' (whole tenant)'}: ${a.reason}`
+      : 'accepted (the acceptance record is gone)';
+    return el(
+      'li',
+      { dataset: { checkId: r.checkId } },
+      el('strong', {}, r.title),
+      ' ',
+      el('span', {}, detail),
+    );
+  });
+  $('#accepted').replaceChildren(el('ul', {}, ...items));
+}
+
+function renderUnknown(unknown) {
+  if (unknown.length === 0) {
+    $('#unknown').replaceChildren(el('p', { class: 'muted' }, 'None: every check had its data.'));
+    return;
+  }
+  const items = unknown.map((u) =>
+    el(
+      'li',
+      { dataset: { checkId: u.checkId } },
+      el('strong', {}, u.title),
+      `: missing ${u.missing ?? 'data (not said which)'}`,
+    ),
+  );
+  $('#unknown').replaceChildren(el('ul', {}, ...items));
+}
+
+function hardwareText(hw) {
+  if (hw.virtual === true) return 'virtual machine: no hardware to replace';
+  const policy = `replace after ${hw.replaceAfterYears} years`;
+  if (hw.ageYears === null) {
+    return `age unknown (no purchase or firmware date); ${policy}`;
+  }
+  const today = new Date().toISOString().slice(0, 10);
+  const due = hw.replacementDue
+    ? `, due ${hw.replacementDue}${hw.replacementDue <= today ? ' (overdue)' : ''}`
+    : '';
+  return `${hw.ageYears.toFixed(1)} years old (from the ${known(hw.basis)} date); ${policy}${due}`;
+}
+
+function renderLifecycle(lifecycle) {
+  const os = lifecycle.os
+    ? el(
+        'span',
+        { id: 'lifecycle-os', class: `lc-${lifecycle.os.state}` },
+        lifecycleText(lifecycle.os),
+      )
+    : el('span', { id: 'lifecycle-os', class: 'muted' }, 'unknown: no system section reported yet');
+  const software = lifecycle.software.length
+    ? el(
+        'ul',
+        {},
+        ...lifecycle.software.map((s) => el('li', { class: `lc-${s.state}` }, lifecycleText(s))),
+      )
+    : el('span', { class: 'muted' }, 'none of the tracked products found');
+  $('#lifecycle').replaceChildren(
+    ...dl([
+      ['Operating system', os],
+      ['Hardware', hardwareText(lifecycle.hardware)],
+      ['Software', software],
+    ]),
+  );
 }
 
 function renderUpdates(patches) {
@@ -547,6 +925,8 @@ function handle(m) {
       banner('Missed some live updates while disconnected: reloaded.');
       state.lastId = m.lastId;
       void reloadHosts();
+      void loadTenantScores();
+      if (state.selected) queuePostureReload(state.selected);
       return;
     case 'heartbeat':
     case 'pong':
@@ -562,6 +942,10 @@ function handle(m) {
 
 function applyEvent(event) {
   state.lastId = Math.max(state.lastId ?? 0, event.id);
+  if (event.type === 'posture.changed' && event.data.scope === 'tenant') {
+    applyTenantPosture(event);
+    return;
+  }
   if (event.tenant !== state.tenant) return;
   const d = event.data;
   switch (event.type) {
@@ -590,8 +974,22 @@ function applyEvent(event) {
     case 'agent.enrolled':
       banner(`New agent enrolled: ${d.hostname}`);
       break;
+    case 'posture.changed': {
+      const host = state.hosts.get(event.host);
+      if (host) {
+        host.posture = newerPosture({ score: d.score, assessedAt: d.assessedAt }, host.posture);
+      }
+      // a host assessed for the first time: its lifecycle state is new too
+      if (!state.lifecycle.has(event.host)) queueLifecycleReload();
+      if (state.selected === event.host) queuePostureReload(event.host);
+      break;
+    }
+    case 'finding.opened':
+    case 'finding.resolved':
+      if (state.selected === event.host) queuePostureReload(event.host);
+      return;
     default:
-      // posture.changed, finding.opened, finding.resolved: reserved, not emitted yet
+      // event types this console does not use
       return;
   }
   scheduleRender();
@@ -610,6 +1008,7 @@ $('#tenant').addEventListener('change', (e) => {
 });
 $('#back').addEventListener('click', () => {
   state.selected = null;
+  clearTimeout(state.postureReload);
   state.chart?.destroy();
   state.chart = null;
   show('hosts-view');

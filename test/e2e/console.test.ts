@@ -1,6 +1,7 @@
 // The live console in a real browser (Debian's Chromium through playwright-core): sign in,
-// see this machine's host appear when the real agent reports, see its row change on the
-// next report without a reload, open it, and save a screenshot that is checked not blank.
+// see this machine's host appear when the real agent reports, see its posture score and
+// lifecycle state arrive, see its row change on the next report without a reload, open it
+// (posture part: category scores, OS lifecycle), and save screenshots checked not blank.
 //
 // Chromium must be at /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it).
 // Without it the test fails, unless VCIO_SKIP_BROWSER=1. VCIO_SCREENSHOT_DIR keeps the
@@ -91,9 +92,14 @@ const skip =
 /** What the page-side callbacks touch (this package is not compiled with the DOM types). */
 interface PageGlobals {
   document: {
-    querySelector(selector: string): { getAttribute(name: string): string | null } | null;
+    querySelector(
+      selector: string,
+    ): { getAttribute(name: string): string | null; textContent: string | null } | null;
   };
 }
+
+/** A score as the console prints it: one decimal, 0 to 100. */
+const SCORE = /^(100|\d{1,2})\.\d$/;
 
 t.test('the console shows a host appear and change live, in Chromium', { skip }, async (t) => {
   if (!existsSync(CHROMIUM)) {
@@ -165,8 +171,39 @@ t.test('the console shows a host appear and change live, in Chromium', { skip },
   await row.waitFor({ timeout: 15_000 });
   t.equal(await row.locator('td.hostname').textContent(), hostname(), 'the host appeared live');
   t.equal(await row.locator('td.state').textContent(), 'online');
-  t.equal(await row.locator('td.score').textContent(), '—', 'not scored yet');
   t.not(await row.locator('td.os').textContent(), '—', 'its OS');
+  // the collector assesses the host after its report and sends posture.changed
+  await page.waitForFunction(
+    (pattern) =>
+      new RegExp(pattern).test(
+        (globalThis as unknown as PageGlobals).document.querySelector('#hosts tbody td.score')
+          ?.textContent ?? '',
+      ),
+    SCORE.source,
+    { timeout: 15_000 },
+  );
+  const score = row.locator('td.score');
+  t.match(await score.textContent(), SCORE, 'the row shows a numeric score');
+  t.match(await score.getAttribute('class'), /band-(bad|warn|ok)/, 'coloured by its band');
+  await page.waitForFunction(
+    () =>
+      (globalThis as unknown as PageGlobals).document.querySelector('#hosts tbody td.lifecycle')
+        ?.textContent !== '—',
+    undefined,
+    { timeout: 15_000 },
+  );
+  t.match(
+    await row.locator('td.lifecycle').textContent(),
+    /^(supported|ending soon|end of life|unknown)$/,
+    'the row shows the OS lifecycle state',
+  );
+  const tenantScore = page.locator(
+    `#tenant-scores .tenant-score[data-tenant-id="${collector.bootstrap.tenant.id}"]`,
+  );
+  await tenantScore.locator('.score.band-bad, .score.band-warn, .score.band-ok').waitFor({
+    timeout: 15_000,
+  });
+  t.match(await tenantScore.locator('.score').textContent(), SCORE, 'the tenant line has a score');
   const firstSeen = await row.getAttribute('data-last-seen');
   t.ok(firstSeen, `last seen ${firstSeen}`);
   await page.screenshot({ path: join(shots, 'console-hosts.png') });
@@ -189,7 +226,28 @@ t.test('the console shows a host appear and change live, in Chromium', { skip },
   await page.waitForSelector('#host-view:not([hidden]) #inventory dt');
   t.equal(await page.textContent('#host-title'), hostname());
   await page.waitForSelector('#chart canvas', { timeout: 10_000 });
-  t.match(await page.textContent('#findings'), /Not scored yet/);
+  await page.waitForSelector('#posture-body:not([hidden])', { timeout: 10_000 });
+  t.match(
+    await page.textContent('#posture-summary .score'),
+    SCORE,
+    'the posture part shows the score',
+  );
+  const categoryScores = await page.$$eval('#posture-categories tbody .score', (cells) =>
+    cells.map((c) => (c as unknown as { textContent: string }).textContent),
+  );
+  t.ok(
+    categoryScores.some((s) => SCORE.test(s)),
+    `at least one category score: ${categoryScores.join(', ')}`,
+  );
+  t.match(
+    await page.textContent('#lifecycle-os'),
+    /: (supported|ending soon|end of life|unknown), /,
+    'the OS lifecycle line',
+  );
+  t.ok(
+    (await page.locator('#findings li, #findings p').count()) > 0,
+    'the findings list or its "none" line',
+  );
   await page.screenshot({ path: join(shots, 'console-host.png'), fullPage: true });
 
   for (const name of ['console-hosts.png', 'console-host.png']) {
