@@ -14,6 +14,7 @@ import { resolveStateDir, STATE_DIR_ENV } from '../state.js';
 import { DEFAULT_RETRY_POLICY } from '../transport.js';
 import { AGENT_VERSION } from '../version.js';
 import { addCheckCommand, FindingsExit } from './check.js';
+import { addServiceCommands } from './install.js';
 import {
   collectCommand,
   defaultCommandEnv,
@@ -232,6 +233,7 @@ export function buildProgram(
     });
 
   addCheckCommand(program, envFor, replayOption);
+  addServiceCommands(program, envFor);
 
   return program;
 }
