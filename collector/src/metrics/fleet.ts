@@ -223,7 +223,8 @@ export function renderFleet(snapshot: FleetSnapshot, options: FleetRenderOptions
       security.add(labels, p.security);
       if (p.rebootRequired !== null) reboot.add(labels, p.rebootRequired ? 1 : 0);
     }
-    if (host.posture?.score != null) hostScore.add(labels, host.posture.score);
+    const score = host.posture?.score;
+    if (typeof score === 'number') hostScore.add(labels, score);
     if (host.os) {
       osInfo.add(
         labelText([
@@ -293,10 +294,10 @@ export function renderFleet(snapshot: FleetSnapshot, options: FleetRenderOptions
   for (const [slug, t] of totals) {
     const labels = labelText([['tenant', slug]]);
     const posture = snapshot.tenantPosture.get(slug);
-    if (posture?.score != null) tenantScore.add(labels, posture.score);
+    if (typeof posture?.score === 'number') tenantScore.add(labels, posture.score);
     for (const category of CATEGORIES) {
       const value = posture?.categories[category];
-      if (value != null) {
+      if (typeof value === 'number') {
         categoryScore.add(
           labelText([
             ['tenant', slug],

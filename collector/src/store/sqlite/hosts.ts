@@ -94,9 +94,7 @@ export function sqliteHostStore(db: SqliteDatabase): HostStore {
     SELECT ${HOST_COLUMNS} FROM ${HOST_TABLES}
     WHERE h.tenant_id = ? ORDER BY h.hostname, h.id LIMIT ? OFFSET ?`);
   const countTenant = db.prepare('SELECT count(*) AS n FROM hosts WHERE tenant_id = ?');
-  const byId = db.prepare(
-    `SELECT ${HOST_COLUMNS} FROM ${HOST_TABLES} WHERE h.id = ?`,
-  );
+  const byId = db.prepare(`SELECT ${HOST_COLUMNS} FROM ${HOST_TABLES} WHERE h.id = ?`);
   const sections = db.prepare(
     'SELECT section, collected_at, data FROM host_sections WHERE host_id = ?',
   );

@@ -396,7 +396,7 @@ export function sqlitePostureStore(db: SqliteDatabase): PostureStore {
         findings: (list.all(used(list, params)) as FindingRow[]).map(toFinding),
       };
     },
-    async openFindingsByCheck(tenantId) {
+    async openFindingsByCheck(tenantId): Promise<OpenFindingsByCheck[]> {
       return (
         byCheck.all(tenantId) as {
           check_id: string;
