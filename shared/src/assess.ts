@@ -37,6 +37,15 @@ export interface PostureSettings {
   endingSoonDays: number;
   /** judge OS support by paid extended support (e.g. Ubuntu ESM) where the data has it */
   extendedSupport: boolean;
+  /** what replacing one machine costs, for the budget in strategy-review reports */
+  replacementCost: ReplacementCost;
+}
+
+export interface ReplacementCost {
+  workstation: number;
+  server: number;
+  /** ISO 4217 code, e.g. "EUR" */
+  currency: string;
 }
 
 export const DEFAULT_POSTURE_SETTINGS: Readonly<PostureSettings> = Object.freeze({
@@ -45,6 +54,7 @@ export const DEFAULT_POSTURE_SETTINGS: Readonly<PostureSettings> = Object.freeze
   replacement: DEFAULT_REPLACEMENT_POLICY,
   endingSoonDays: 180,
   extendedSupport: false,
+  replacementCost: { workstation: 1_200, server: 6_000, currency: 'USD' },
 });
 
 /** A tenant's stored overrides on top of the defaults (nested objects merged one level). */
@@ -54,13 +64,15 @@ export function resolvePostureSettings(overrides: DeepPartialSettings = {}): Pos
     ...overrides,
     thresholds: { ...DEFAULT_POSTURE_SETTINGS.thresholds, ...overrides.thresholds },
     replacement: { ...DEFAULT_POSTURE_SETTINGS.replacement, ...overrides.replacement },
+    replacementCost: { ...DEFAULT_POSTURE_SETTINGS.replacementCost, ...overrides.replacementCost },
   };
 }
 
 export type DeepPartialSettings = Partial<
-  Omit<PostureSettings, 'thresholds' | 'replacement'> & {
+  Omit<PostureSettings, 'thresholds' | 'replacement' | 'replacementCost'> & {
     thresholds: Partial<Thresholds>;
     replacement: Partial<ReplacementPolicy>;
+    replacementCost: Partial<ReplacementCost>;
   }
 >;
 

@@ -122,6 +122,16 @@ const SettingsBody = Type.Object(
     ),
     endingSoonDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
     extendedSupport: Type.Optional(Type.Boolean()),
+    replacementCost: Type.Optional(
+      Type.Object(
+        {
+          workstation: Type.Optional(Type.Number({ minimum: 0, maximum: 1e9 })),
+          server: Type.Optional(Type.Number({ minimum: 0, maximum: 1e9 })),
+          currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
