@@ -129,6 +129,18 @@ t.test('a reported host is assessed with the same catalog the agent runs', async
   t.equal(body.lifecycle.os.state, expected.os!.state, 'OS lifecycle as the lifecycle module says');
   t.equal(body.role, 'server', 'a Linux host is a server until someone records otherwise');
   t.equal(body.trend.length, 1, 'the first assessment is the first history point');
+  const listed = (await api(c, 'GET', '/hosts'))
+    .json<{
+      hosts: { id: string; posture: { score: number; os: { state: string; label: string } } }[];
+    }>()
+    .hosts.find((h) => h.id === id);
+  t.equal(
+    Math.round(listed!.posture.score * 100) / 100,
+    body.score,
+    'the host list carries the score',
+  );
+  t.equal(listed!.posture.os.state, body.lifecycle.os.state, 'and the OS lifecycle state');
+  t.equal(listed!.posture.os.label, body.lifecycle.os.label);
   t.same(opened.sort(), body.findings.map((f) => f.checkId).sort(), 'a finding.opened event each');
 
   // the update installed: the finding resolves as fixed, and the change is in the history

@@ -10,7 +10,7 @@ import type {
   PostureChangedEvent,
   ReportStoredEvent,
 } from '../events.js';
-import { findingView } from '../posture/views.js';
+import { findingView, round2 } from '../posture/views.js';
 import { setLiveClientSource } from '../metrics/registry.js';
 import type { Store } from '../store/types.js';
 import { LiveHub } from './hub.js';
@@ -190,9 +190,12 @@ export class LiveFeed {
     this.hub.publish('posture.changed', e.tenantId, e.hostId, {
       scope: e.scope,
       ...(e.hostId ? { hostId: e.hostId, hostname: e.hostname } : {}),
-      score: e.score,
-      previousScore: e.previousScore,
-      categories: e.categories,
+      // rounded as the REST views round them
+      score: round2(e.score),
+      previousScore: round2(e.previousScore),
+      categories: Object.fromEntries(
+        Object.entries(e.categories).map(([category, score]) => [category, round2(score)]),
+      ),
       assessedAt: e.assessedAt.toISOString(),
     });
   }

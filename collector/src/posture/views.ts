@@ -20,7 +20,9 @@ import type {
 } from '../store/types.js';
 import type { StoredAssessmentDetail } from './assess.js';
 
-const round2 = (n: number | null): number | null => (n === null ? null : Math.round(n * 100) / 100);
+/** Scores as the API shows them: two decimals. */
+export const round2 = (n: number | null): number | null =>
+  n === null ? null : Math.round(n * 100) / 100;
 
 function catalogFields(checkId: string) {
   const check = findCheck(checkId);

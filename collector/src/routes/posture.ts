@@ -17,6 +17,7 @@ import {
   acceptanceView,
   findingView,
   hostPostureView,
+  round2,
   tenantLifecycleView,
   topFindingsView,
   trendView,
@@ -267,7 +268,6 @@ export const postureRoutes =
           new Date(now.getTime() - request.query.days * DAY),
         );
         const scored = hosts.filter((h) => h.score !== null);
-        const round2 = (n: number | null) => (n === null ? null : Math.round(n * 100) / 100);
         return {
           tenant: { id: tenant.id, slug: tenant.slug, name: tenant.name },
           score: round2(tenantScore(hosts, settings.serverWeight)),

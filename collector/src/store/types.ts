@@ -10,6 +10,7 @@ import type {
   DeepPartialSettings,
   EvaluationStatus,
   HostRole,
+  LifecycleState,
   PatchSeverity,
   Report,
   RiskAcceptance,
@@ -99,8 +100,15 @@ export interface HostSummary {
   firstSeen: Date;
   lastSeen: Date;
   lastReportAt: Date;
-  /** the latest assessment's score (null: no check applies); null when not assessed yet */
-  posture: { score: number | null; assessedAt: Date } | null;
+  /**
+   * The latest assessment: score (null when no check applies) and OS lifecycle (null when
+   * no system section was reported); null when the host was not assessed yet.
+   */
+  posture: {
+    score: number | null;
+    assessedAt: Date;
+    os: { state: LifecycleState; label: string | null; eol: string | null } | null;
+  } | null;
 }
 
 export interface PerformanceSampleRow {

@@ -1,4 +1,4 @@
-import type { SectionName } from '@vcio/shared';
+import type { LifecycleState, SectionName } from '@vcio/shared';
 import type { HostDetail, HostStore, HostSummary, PerformanceSampleRow } from '../types.js';
 import type { SqliteDatabase } from './database.js';
 import { fromMillis, toMillis } from './rows.js';
@@ -20,6 +20,9 @@ interface HostRow {
   last_report_at: number;
   posture_score: number | null;
   posture_assessed_at: number | null;
+  os_state: LifecycleState | null;
+  os_label: string | null;
+  os_eol: string | null;
 }
 
 interface SampleRow {
@@ -51,7 +54,8 @@ interface SoftwareItemRow {
 }
 
 const HOST_COLUMNS = `h.*, t.slug AS tenant_slug, p.score AS posture_score,
-  p.assessed_at AS posture_assessed_at`;
+  p.assessed_at AS posture_assessed_at, json_extract(p.detail, '$.os.state') AS os_state,
+  json_extract(p.detail, '$.os.label') AS os_label, json_extract(p.detail, '$.os.eol') AS os_eol`;
 const HOST_TABLES = `hosts h JOIN tenants t ON t.id = h.tenant_id
   LEFT JOIN host_posture p ON p.host_id = h.id`;
 
@@ -70,7 +74,11 @@ const toSummary = (r: HostRow): HostSummary => ({
   posture:
     r.posture_assessed_at === null
       ? null
-      : { score: r.posture_score, assessedAt: fromMillis(r.posture_assessed_at) },
+      : {
+          score: r.posture_score,
+          assessedAt: fromMillis(r.posture_assessed_at),
+          os: r.os_state ? { state: r.os_state, label: r.os_label, eol: r.os_eol } : null,
+        },
 });
 
 const toSample = (r: SampleRow): PerformanceSampleRow => ({
