@@ -20,6 +20,8 @@
 // `vcio-agent check` ends with the worst open finding's severity, so an RMM script can
 // alert on it without parsing output (findings below --fail-on do not count):
 //  20  low      21  medium      22  high      23  critical
+//  24  no finding counts, but the data coverage is below --min-coverage: too little was read
+//      to call the machine clean (run elevated, or see the unknown checks)
 export const ExitCode = {
   ok: 0,
   unexpected: 1,
@@ -35,5 +37,6 @@ export const ExitCode = {
   findingMedium: 21,
   findingHigh: 22,
   findingCritical: 23,
+  insufficientData: 24,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -27,6 +27,7 @@ const meta = (extra: Partial<CheckMeta> = {}): CheckMeta => ({
   lifecycleData: { sourceDate: '2026-08-22', file: null },
   errors: [],
   failOn: 'low',
+  minCoverage: 0,
   ...extra,
 });
 
@@ -97,6 +98,16 @@ t.test('summary with collector errors, a supported OS and a firmware-dated machi
   t.match(text, '[partial: 50% credit]');
   t.match(text, /Exit 0: no finding at or above high\n$/);
   t.ok(text.split('\n').every((l) => l.length <= LINE_WIDTH));
+});
+
+t.test('too little data: no counted finding, coverage below --min-coverage, exit 24', async (t) => {
+  const assessment = assessHost({}, { now: NOW, lastSeenAt: NOW, platform: 'linux' });
+  t.ok((assessment.posture.coverage ?? 0) < 0.5, 'nothing reported: hardly any check has data');
+  const doc = checkDocument(assessment, meta({ failOn: 'critical', minCoverage: 0.5 }));
+  t.equal(doc.exitCode, ExitCode.insufficientData);
+  t.match(formatCheckText(doc), /Exit 24: .*too little data to call it clean\n$/);
+  const lenient = checkDocument(assessment, meta({ failOn: 'critical', minCoverage: 0 }));
+  t.equal(lenient.exitCode, ExitCode.ok, '--min-coverage 0: the old verdict');
 });
 
 t.test('no score when nothing could be judged; unknown reasons grouped', async (t) => {

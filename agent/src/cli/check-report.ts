@@ -66,6 +66,8 @@ export interface CheckDocument {
   errors: CollectorError[];
   sections: string[];
   failOn: Severity;
+  /** below this data coverage, a check without counted findings exits 24, not 0 */
+  minCoverage: number;
   /** the worst severity among the findings that count; null when none counts */
   worstSeverity: Severity | null;
   exitCode: number;
@@ -80,6 +82,7 @@ export interface CheckMeta {
   lifecycleData: { sourceDate: string; file: string | null };
   errors: CollectorError[];
   failOn: Severity;
+  minCoverage: number;
 }
 
 /** The exit code for the worst finding at or above `failOn`; ok when none is. */
@@ -110,10 +113,15 @@ export function checkDocument(assessment: HostAssessment, meta: CheckMeta): Chec
     remediation: r.remediation,
     counts: rank(r.severity) >= rank(meta.failOn),
   }));
-  const { worst, code } = exitCodeFor(
+  const verdict = exitCodeFor(
     findings.map((f) => f.severity),
     meta.failOn,
   );
+  const { worst } = verdict;
+  // A clean verdict needs enough data: a machine where most checks could not read their
+  // inputs is not clean, and an RMM script reading only the exit code must not think so.
+  const tooLittleData = verdict.code === ExitCode.ok && (posture.coverage ?? 0) < meta.minCoverage;
+  const code = tooLittleData ? ExitCode.insufficientData : verdict.code;
   const countOf = (status: string): number =>
     posture.results.filter((r) => r.status === status).length;
   return {
@@ -152,6 +160,7 @@ export function checkDocument(assessment: HostAssessment, meta: CheckMeta): Chec
     errors: meta.errors,
     sections: assessment.sections,
     failOn: meta.failOn,
+    minCoverage: meta.minCoverage,
     worstSeverity: worst,
     exitCode: code,
   };
@@ -300,9 +309,11 @@ export function formatCheckText(doc: CheckDocument): string {
   out.push('');
   const counted = doc.findings.filter((f) => f.counts).length;
   out.push(
-    doc.worstSeverity === null
-      ? `Exit ${doc.exitCode}: no finding at or above ${doc.failOn}`
-      : `Exit ${doc.exitCode}: worst finding ${doc.worstSeverity} (${plural(counted, 'finding')} at or above ${doc.failOn})`,
+    doc.exitCode === ExitCode.insufficientData
+      ? `Exit ${doc.exitCode}: no finding at or above ${doc.failOn}, but data coverage ${percent(doc.coverage)} is below ${percent(doc.minCoverage)}: too little data to call it clean`
+      : doc.worstSeverity === null
+        ? `Exit ${doc.exitCode}: no finding at or above ${doc.failOn}`
+        : `Exit ${doc.exitCode}: worst finding ${doc.worstSeverity} (${plural(counted, 'finding')} at or above ${doc.failOn})`,
   );
   return `${out.join('\n')}\n`;
 }

@@ -8,6 +8,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { EndOfLifeData, HostRole, Severity } from '@vcio/shared';
 import { NIL_AGENT_ID, buildReport } from '../report-builder.js';
 import { AgentError, errorMessage, UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
 import { AGENT_VERSION } from '../version.js';
 import { replayEnv, selectCollectors, type CommandEnv } from './commands.js';
 import {
@@ -21,10 +22,18 @@ import {
 export interface CheckOptions {
   json?: boolean;
   failOn: Severity;
+  minCoverage: number;
   lifecycleData?: string;
   role?: HostRole;
   purchaseDate?: string;
   replay?: string;
+}
+
+function coverageFraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new InvalidArgumentError('must be a fraction from 0 to 1');
+  return n;
 }
 
 /** The check ended with findings: the exit code says how bad, the output says what. */
@@ -87,8 +96,15 @@ export async function checkCommand(baseEnv: CommandEnv, options: CheckOptions): 
     lifecycleData: { sourceDate: data.sourceDate, file: options.lifecycleData ?? null },
     errors: report.errors,
     failOn: options.failOn,
+    minCoverage: options.minCoverage,
   });
   await env.stdout(options.json ? `${JSON.stringify(doc, null, 2)}\n` : formatCheckText(doc));
+  if (doc.exitCode === ExitCode.insufficientData) {
+    throw new FindingsExit(
+      `check: data coverage below ${Math.round(options.minCoverage * 100)}%: too little data to call this machine clean (exit ${doc.exitCode})`,
+      doc.exitCode as AgentError['exitCode'],
+    );
+  }
   if (doc.exitCode !== 0) {
     const counted = doc.findings.filter((f) => f.counts).length;
     throw new FindingsExit(
@@ -100,7 +116,7 @@ export async function checkCommand(baseEnv: CommandEnv, options: CheckOptions): 
 
 const EXIT_HELP = `
 Exit codes: 0 no finding at or above --fail-on; 20 worst is low, 21 medium, 22 high,
-23 critical; 2 usage error (bad option, unreadable --lifecycle-data); 1 unexpected error.
+23 critical; 24 no finding counts but the data coverage is below --min-coverage; 2 usage error (bad option, unreadable --lifecycle-data); 1 unexpected error.
 Unknown checks (data the agent could not read) never set the exit code: see the output.`;
 
 /** Adds `check` to the program; `envFor` builds the command environment (program.ts). */
@@ -122,6 +138,14 @@ export function addCheckCommand(
       )
         .choices(SEVERITIES)
         .default('low'),
+    )
+    .addOption(
+      new Option(
+        '--min-coverage <fraction>',
+        'without counted findings, exit 24 instead of 0 when less than this share of the applicable checks had their data',
+      )
+        .argParser(coverageFraction)
+        .default(0.5),
     )
     .option(
       '--lifecycle-data <file>',
