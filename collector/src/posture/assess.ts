@@ -2,6 +2,7 @@
 // recorded role and purchase date, the tenant's settings and acceptances, through the same
 // assessHost the agent's `check` runs.
 import {
+  KNOWN_SECTIONS,
   assessHost,
   resolvePostureSettings,
   type AssessedSections,
@@ -43,23 +44,14 @@ export async function loadTenantContext(
 
 const PLATFORMS: readonly Platform[] = ['linux', 'windows', 'darwin', 'freebsd', 'other'];
 
-/** The sections assessHost reads, as the store returns them. */
+/** The sections assessHost reads (all of them), as the store returns them. */
 function sectionsOf(host: HostDetail): AssessedSections {
-  const data = <K extends keyof AssessedSections>(name: K) =>
-    host.sections[name]?.data as AssessedSections[K] | undefined;
-  const sections: AssessedSections = {};
-  for (const name of [
-    'system',
-    'performance',
-    'patches',
-    'software',
-    'security',
-    'outbox',
-  ] as const) {
-    const value = data(name);
-    if (value !== undefined) (sections as Record<string, unknown>)[name] = value;
+  const sections: Record<string, unknown> = {};
+  for (const name of KNOWN_SECTIONS) {
+    const value = host.sections[name]?.data;
+    if (value !== undefined) sections[name] = value;
   }
-  return sections;
+  return sections as AssessedSections;
 }
 
 export async function assessStoredHost(
