@@ -3,7 +3,7 @@
 // that could not answer (ok: false) is never read as "nothing pending".
 import type { PatchesSection, PatchSource, PendingUpdate } from '../../report/patches.js';
 import { byShare, daysBetween, defineCheck, fail, partial, pass, unknown } from '../evaluation.js';
-import type { Check, Evaluation, HostPostureInput } from '../types.js';
+import type { Check, Evaluation, HostPostureInput, Thresholds } from '../types.js';
 
 const ALL = ['linux', 'windows', 'darwin'] as const;
 
@@ -24,6 +24,19 @@ function answered(input: HostPostureInput): Answered | Evaluation {
 
 const isEvaluation = (x: Answered | Evaluation): x is Evaluation => 'status' in x;
 
+type Meta = Parameters<typeof defineCheck>[0];
+
+/** A check over the update sources that answered; unknown (with why) when none did. */
+function defineSourcesCheck(
+  meta: Meta,
+  body: (a: Answered, input: HostPostureInput, thresholds: Thresholds) => Evaluation,
+): Check {
+  return defineCheck(meta, (input, thresholds) => {
+    const a = answered(input);
+    return isEvaluation(a) ? a : body(a, input, thresholds);
+  });
+}
+
 const pendingOf = (sources: PatchSource[]): PendingUpdate[] => sources.flatMap((s) => s.pending);
 const names = (updates: PendingUpdate[]): string =>
   updates
@@ -34,7 +47,7 @@ const isSecurity = (u: PendingUpdate): boolean => u.security === true || u.sever
 const partly = (a: Answered): string =>
   a.sources.length < a.patches.sources.length ? ' (some sources did not answer)' : '';
 
-export const criticalPending = defineCheck(
+export const criticalPending = defineSourcesCheck(
   {
     id: 'patch-critical-pending',
     title: 'Critical updates pending',
@@ -46,16 +59,14 @@ export const criticalPending = defineCheck(
     remediation:
       'Install the pending critical updates now. Windows: Settings > Windows Update, or your RMM patch policy. Linux: apt-get upgrade / dnf upgrade --security. macOS: softwareupdate -ia.',
   },
-  (input) => {
-    const a = answered(input);
-    if (isEvaluation(a)) return a;
+  (a) => {
     const critical = pendingOf(a.sources).filter((u) => u.severity === 'critical');
     if (critical.length > 0) return fail(`${critical.length} critical pending: ${names(critical)}`);
     return pass(`no critical update pending${partly(a)}`);
   },
 );
 
-export const securityPending = defineCheck(
+export const securityPending = defineSourcesCheck(
   {
     id: 'patch-security-pending',
     title: 'Security updates pending',
@@ -67,9 +78,7 @@ export const securityPending = defineCheck(
     remediation:
       'Install pending security updates in the next maintenance window (Linux: unattended-upgrade or dnf upgrade --security; Windows: approve the security classification in your patch policy; macOS: softwareupdate -ia).',
   },
-  (input) => {
-    const a = answered(input);
-    if (isEvaluation(a)) return a;
+  (a) => {
     const security = pendingOf(a.sources).filter(isSecurity);
     const counted = a.sources.reduce((n, s) => n + (s.securityCount ?? 0), 0);
     const total = Math.max(security.length, counted);
@@ -78,7 +87,7 @@ export const securityPending = defineCheck(
   },
 );
 
-export const securityPendingTooLong = defineCheck(
+export const securityPendingTooLong = defineSourcesCheck(
   {
     id: 'patch-security-pending-14d',
     title: 'Security updates pending longer than the allowed days',
@@ -90,9 +99,7 @@ export const securityPendingTooLong = defineCheck(
     remediation:
       'Security updates released more than the allowed days ago are still not installed: find why the patch job skips them (failed installs, deferral policy, a held package) and install them.',
   },
-  (input, thresholds) => {
-    const a = answered(input);
-    if (isEvaluation(a)) return a;
+  (a, input, thresholds) => {
     const security = pendingOf(a.sources).filter(isSecurity);
     const limit = thresholds.securityPendingDays;
     const old = security.filter(
