@@ -11,7 +11,8 @@
 //                              fsync dir). Left over by a killed agent: removed on open.
 //   *.json.corrupt, .rejected  set aside: unreadable on open, or refused by the collector
 //                              (a 4xx other than 401/403). The newest MAX_ASIDE are kept.
-//   counters.json              {dropped, corrupt, rejected}: totals since the outbox began.
+//   counters.json              {dropped, corrupt, rejected}: totals since the outbox began,
+//                              and lastDroppedAt: when reports were last dropped.
 //
 // Bounded: past maxReports or maxBytes the oldest queued reports are deleted, counted as
 // dropped and logged. Opening never fails on a damaged file, only on a directory it cannot
@@ -89,6 +90,8 @@ export class Outbox {
   private totalBytes = 0;
   private lastSeq = 0;
   private counters: OutboxCounters = { dropped: 0, corrupt: 0, rejected: 0 };
+  /** ISO time reports were last dropped for want of room; null: never */
+  private lastDroppedAt: string | null = null;
   /** serializes changes, so the index and counters.json never interleave */
   private lock: Promise<unknown> = Promise.resolve();
 
@@ -131,8 +134,12 @@ export class Outbox {
   }
 
   /** For log lines: how much is waiting and how much was ever lost to the bounds. */
-  stats(): { queued: number; dropped: number } {
-    return { queued: this.queue.length, dropped: this.counters.dropped };
+  stats(): { queued: number; dropped: number; lastDroppedAt: string | null } {
+    return {
+      queued: this.queue.length,
+      dropped: this.counters.dropped,
+      lastDroppedAt: this.lastDroppedAt,
+    };
   }
 
   /** Writes the report durably; resolves once it is on disk. Drops the oldest past a bound. */
@@ -255,6 +262,7 @@ export class Outbox {
     }
     if (dropped === 0) return;
     this.counters.dropped += dropped;
+    this.lastDroppedAt = new Date().toISOString();
     await this.saveCounters();
     this.logger.warn(
       { dropped, outbox: this.stats(), limits: this.limits },
@@ -312,12 +320,16 @@ export class Outbox {
   private async loadCounters(): Promise<void> {
     const file = path.join(this.dir, COUNTERS_FILE);
     try {
-      const saved = JSON.parse(await readFile(file, 'utf8')) as Partial<OutboxCounters>;
+      const saved = JSON.parse(await readFile(file, 'utf8')) as Partial<
+        OutboxCounters & { lastDroppedAt: unknown }
+      >;
       for (const key of ['dropped', 'corrupt', 'rejected'] as const) {
         const value = saved[key];
         if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)
           this.counters[key] = value;
       }
+      const last = saved.lastDroppedAt;
+      if (typeof last === 'string' && !Number.isNaN(Date.parse(last))) this.lastDroppedAt = last;
     } catch (err) {
       if (!isMissing(err))
         this.logger.warn({ file, err: errorMessage(err) }, 'outbox counters reset');
@@ -327,7 +339,8 @@ export class Outbox {
   private async saveCounters(): Promise<void> {
     const file = path.join(this.dir, COUNTERS_FILE);
     try {
-      await writeFileAtomic(file, `${JSON.stringify(this.counters)}\n`, 0o600);
+      const saved = { ...this.counters, lastDroppedAt: this.lastDroppedAt };
+      await writeFileAtomic(file, `${JSON.stringify(saved)}\n`, 0o600);
     } catch (err) {
       // Only the statistics are lost; the queue itself is intact.
       this.logger.warn({ file, err: errorMessage(err) }, 'outbox counters not saved');

@@ -21,11 +21,19 @@ export interface TestCollector {
   secrets: BootstrapSecrets;
   dataDir: string;
   admin: { authorization: string };
+  /** every route the collector registered (the isolation matrix checks each one) */
+  routes: RegisteredRoute[];
   enroll(machineId?: string): Promise<EnrollResponse & { authorization: string }>;
 }
 
 interface Teardown {
   teardown(fn: () => unknown): void;
+}
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  websocket: boolean;
 }
 
 export interface TestCollectorOptions {
@@ -60,6 +68,13 @@ export async function testCollector(
     metrics,
     live: options.live,
   });
+  // Plugins load at ready(), so a hook added now still sees every route they register.
+  const routes: RegisteredRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      routes.push({ method, url: route.url, websocket: Boolean(route.websocket) });
+    }
+  });
   if (options.listen) await app.listen({ host: '127.0.0.1', port: 0 });
   else await app.ready();
   t.teardown(async () => {
@@ -74,6 +89,7 @@ export async function testCollector(
     events,
     secrets,
     dataDir,
+    routes,
     admin: { authorization: `Bearer ${secrets.adminToken}` },
     async enroll(machineId = `machine-${++n}`) {
       const res = await app.inject({

@@ -105,6 +105,11 @@ export interface AssessContext {
   acceptances?: readonly RiskAcceptance[];
   /** the endoflife.date data to judge by; the embedded snapshot when absent */
   lifecycleData?: EndOfLifeData;
+  /**
+   * the key software's lifecycle, already judged for this software list (the collector
+   * caches it by the list's hash); computed from the software section when absent
+   */
+  softwareLifecycle?: LifecycleResult[];
 }
 
 export interface HardwareLifecycle {
@@ -175,7 +180,7 @@ export function assessHost(sections: AssessedSections, ctx: AssessContext): Host
   };
   const os = system ? osLifecycle(system.os, lifecycleInput) : null;
   const items = sections.software?.items;
-  const software = items ? softwareLifecycle(items, lifecycleInput) : [];
+  const software = ctx.softwareLifecycle ?? (items ? softwareLifecycle(items, lifecycleInput) : []);
   const hardware = hardwareOf(system, role, ctx, settings.replacement);
   const input: HostPostureInput = {
     platform,

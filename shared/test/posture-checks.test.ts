@@ -1357,6 +1357,24 @@ const rows: Row[] = [
       h.sections.outbox = { queued: 500, dropped: 12 };
     },
   },
+  {
+    id: 'operations-outbox-dropping',
+    name: 'a drop within the last 7 days fails',
+    status: 'fail',
+    evidence: /12 report\(s\) dropped, 500 queued, the last 2026-11-25/,
+    mutate: (h) => {
+      h.sections.outbox = { queued: 500, dropped: 12, lastDroppedAt: '2026-11-25T09:00:00Z' };
+    },
+  },
+  {
+    id: 'operations-outbox-dropping',
+    name: 'a drop long ago is history, not a finding',
+    status: 'pass',
+    evidence: /over 7 days ago/,
+    mutate: (h) => {
+      h.sections.outbox = { queued: 0, dropped: 12, lastDroppedAt: '2025-01-10T09:00:00Z' };
+    },
+  },
 ];
 
 t.test('each check answers as the row says, on every platform it covers', async (t) => {

@@ -8,6 +8,7 @@ import {
   type AssessedSections,
   type EndOfLifeData,
   type HostAssessment,
+  type LifecycleResult,
   type Platform,
   type PostureSettings,
 } from '@vcio/shared';
@@ -60,6 +61,7 @@ export async function assessStoredHost(
   tenant: TenantContext,
   now: Date,
   lifecycleData: EndOfLifeData | undefined,
+  softwareLifecycle?: LifecycleResult[],
 ): Promise<HostAssessment> {
   const attributes = await store.posture.getHostAttributes(host.id);
   const platform = PLATFORMS.find((p) => p === host.os.platform);
@@ -73,6 +75,7 @@ export async function assessStoredHost(
     settings: tenant.settings,
     acceptances: tenant.acceptances,
     lifecycleData,
+    softwareLifecycle,
   });
 }
 

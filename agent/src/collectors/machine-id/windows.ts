@@ -27,8 +27,10 @@ export function regExePath(env: NodeJS.ProcessEnv): string {
  */
 export function parseRegQueryValue(output: string, valueName: string): string | null {
   for (const line of output.split(/\r?\n/)) {
+    // The name starts at the first non-space (\S): with `\s+(.+?)` both could take the
+    // leading spaces, and a long run of spaces took minutes (found by test/parser-fuzz).
     const match =
-      /^\s+(.+?)\s{4}(REG_[A-Z_]+)\s{4}(.*)$/.exec(line) ??
+      /^\s+(\S.*?)\s{4}(REG_[A-Z_]+)\s{4}(.*)$/.exec(line) ??
       /^\s+(\S+)\s+(REG_[A-Z_]+)\s+(.*)$/.exec(line);
     if (match && match[1]!.toLowerCase() === valueName.toLowerCase()) {
       const data = match[3]!.trim();

@@ -12,7 +12,14 @@
 //     apart by their age.
 //   /sys/firmware empty or missing: unknown ("firmware not visible").
 // Privileges: none.
-import { cap, failureReason, succeeded, textLines, type LinuxSecurityHost } from './linux-run.js';
+import {
+  bounded,
+  cap,
+  failureReason,
+  succeeded,
+  textLines,
+  type LinuxSecurityHost,
+} from './linux-run.js';
 
 export const BOOT_PATHS = {
   containerMarkers: ['/.dockerenv', '/run/.containerenv'],
@@ -45,7 +52,11 @@ export function parseMokutilSbState(text: string): boolean | null {
 export async function containerMarker(h: LinuxSecurityHost): Promise<string | null> {
   for (const marker of BOOT_PATHS.containerMarkers) if (await h.exists(marker)) return marker;
   const systemd = await h.readOptional(BOOT_PATHS.systemdContainer);
-  return systemd === null ? null : `${BOOT_PATHS.systemdContainer}: ${systemd.trim() || 'yes'}`;
+  // The file holds one word (docker, lxc, podman); bounded so that odd content cannot push
+  // the reason past the contract's 512 characters (found by test/parser-fuzz).
+  return systemd === null
+    ? null
+    : `${BOOT_PATHS.systemdContainer}: ${bounded(systemd, 64) ?? 'yes'}`;
 }
 
 export interface SecureBootGroup {

@@ -209,8 +209,10 @@ export function isDefaultsMissing(text: string): boolean {
 export function parseLsofSockets(text: string): ListeningSocket[] {
   const out: ListeningSocket[] = [];
   for (const line of lines(text)) {
+    // COMMAND is at most 9 characters as the collector runs lsof (no +c): bounding it keeps
+    // the match linear; `(.+?)\s+` took seconds on a long run of spaces (test/parser-fuzz).
     const m =
-      /^(.+?)\s+(\d+)\s+\S+\s+\S+\s+(IPv[46])\s+\S+\s+\S+\s+(TCP|UDP)\s+(\S+)(?:\s+\((\w+)\))?\s*$/.exec(
+      /^(.{1,64}?)\s+(\d+)\s+\S+\s+\S+\s+(IPv[46])\s+\S+\s+\S+\s+(TCP|UDP)\s+(\S+)(?:\s+\((\w+)\))?\s*$/.exec(
         line,
       );
     if (!m) continue;

@@ -179,7 +179,10 @@ export function parseNetLocalgroup(text: string): NetLocalgroup {
   const last = members[members.length - 1];
   if (last !== undefined && (/completed successfully/i.test(last) || /\s.*\.$/.test(last)))
     members.pop();
-  return { group: alias, members: members.slice(0, 256) };
+  // The contract holds names of up to 256 characters, as administratorMembers cuts the
+  // script's: a longer line (a garbled output) must not make the whole report invalid
+  // (found by test/parser-fuzz).
+  return { group: alias, members: members.slice(0, 256).map((m) => m.slice(0, 256)) };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -347,12 +347,15 @@ export function sqlitePostureStore(db: SqliteDatabase): PostureStore {
       return revokeAcceptance.run(toMillis(at), by, tenantId, id).changes > 0;
     },
     async recordHostPosture(write) {
-      return recordHost(write);
+      // immediate: see reports.ts (a read-then-write transaction must wait for the lock)
+      return recordHost.immediate(write);
     },
     async recordTenantPosture(tenantId, point) {
-      return db.transaction(() =>
-        maybeRecordHistory('tenant', tenantId, { ...point, at: toMillis(point.at) }),
-      )();
+      return db
+        .transaction(() =>
+          maybeRecordHistory('tenant', tenantId, { ...point, at: toMillis(point.at) }),
+        )
+        .immediate();
     },
     async getHostPosture(hostId) {
       const row = getPosture.get(hostId) as PostureRow | undefined;

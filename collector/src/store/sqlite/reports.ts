@@ -77,9 +77,13 @@ export function sqliteReportStore(
   const ledgerOwner = db.prepare('SELECT agent_id FROM reports WHERE report_id = ?');
   const upsertHost = db.prepare(`
     INSERT INTO hosts (id, tenant_id, machine_id, hostname, agent_id, agent_version,
-                       os_platform, os_distro, os_release, first_seen, last_seen, last_report_at)
+                       os_platform, os_distro, os_release, first_seen, last_seen, last_report_at,
+                       site_id)
     VALUES (@id, @tenantId, @machineId, @hostname, @agentId, @agentVersion,
-            @platform, @distro, @release, @receivedAt, @receivedAt, @collectedAt)
+            @platform, @distro, @release, @receivedAt, @receivedAt, @collectedAt,
+            -- a new host starts in its enrollment token's site; an existing one keeps its own
+            (SELECT e.site_id FROM agents a JOIN enrollment_tokens e ON e.id = a.enrollment_token_id
+             WHERE a.id = @agentId))
     ON CONFLICT (tenant_id, machine_id) DO UPDATE SET
       hostname       = excluded.hostname,
       agent_id       = excluded.agent_id,
@@ -308,6 +312,10 @@ export function sqliteReportStore(
   // A transaction that rolled back may have cached ids of hosts it created; forget them.
   const forgetHostIds = () => hostKeys.clear();
 
+  // IMMEDIATE: take the write lock when the transaction begins. A deferred transaction
+  // that reads first and then writes cannot wait for the lock: if the checkpointer reset
+  // the WAL meanwhile, SQLite answers SQLITE_BUSY at once instead of honouring
+  // busy_timeout. Every read-then-write transaction here is immediate for that reason.
   const writeBatch = db.transaction((batch: Pending[]) => batch.map((p) => writeReport(p.input)));
   const writeOne = db.transaction(writeReport);
 
@@ -322,7 +330,7 @@ export function sqliteReportStore(
     let outcomes: IngestOutcome[];
     const started = performance.now();
     try {
-      outcomes = writeBatch(batch);
+      outcomes = writeBatch.immediate(batch);
     } catch (error) {
       forgetHostIds();
       if (isStorageFailure(error)) {
@@ -334,7 +342,7 @@ export function sqliteReportStore(
       // One report is at fault: write each on its own so the others still land.
       for (const p of batch) {
         try {
-          p.resolve(writeOne(p.input));
+          p.resolve(writeOne.immediate(p.input));
         } catch (own) {
           forgetHostIds();
           p.reject(

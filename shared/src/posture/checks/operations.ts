@@ -1,7 +1,10 @@
 // Operations checks (CIS 8.4, 8.3, 1.1): whether the machine keeps reporting, keeps time,
 // has disk space, and delivers every report (a full outbox drops the evidence).
-import { defineCheck, fail, pass, unknown } from '../evaluation.js';
+import { daysBetween, defineCheck, fail, pass, unknown } from '../evaluation.js';
 import type { Check } from '../types.js';
+
+/** Reports dropped within this many days make a finding; older losses are history. */
+const RECENT_DROP_DAYS = 7;
 
 const ALL = ['linux', 'windows', 'darwin'] as const;
 
@@ -95,7 +98,15 @@ export const outboxDropping = defineCheck(
     const outbox = input.sections.outbox;
     if (!outbox) return unknown('outbox: section not reported');
     const evidence = `${outbox.dropped} report(s) dropped, ${outbox.queued} queued`;
-    return outbox.dropped > 0 ? fail(evidence) : pass(evidence);
+    if (outbox.dropped === 0) return pass(evidence);
+    // The count is a lifetime total: only a recent loss is a finding, or one loss would
+    // fail the check for the life of the agent. Agents that do not say when fail as before.
+    const last = outbox.lastDroppedAt;
+    if (!last) return fail(`${evidence}, when unknown`);
+    const days = daysBetween(new Date(last), input.now);
+    return days <= RECENT_DROP_DAYS
+      ? fail(`${evidence}, the last ${last}`)
+      : pass(`${evidence}, the last ${last}, over ${RECENT_DROP_DAYS} days ago`);
   },
 );
 
