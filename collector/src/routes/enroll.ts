@@ -36,6 +36,7 @@ export const enrollRoutes =
         }
         const tenant = await store.tenants.getTenant(record.tenantId);
         if (!tenant) throw rejected('the token belongs to no tenant');
+        if (tenant.archivedAt) throw rejected(`tenant ${tenant.slug} is archived`);
 
         const secret = newSecret();
         const agentId = randomUUID();

@@ -8,9 +8,21 @@ import { HttpError } from '../http/errors.js';
 import type { Store } from '../store/types.js';
 import { visibleHost } from './visibility.js';
 
+/** ?site=: "none", a site id, or a site slug (slugs are per tenant: only with a tenant). */
+async function hostSiteFilter(store: Store, tenantId: string | undefined, site: string) {
+  if (site === 'none') return null;
+  const found = tenantId
+    ? await store.tenants.getSite(tenantId, site)
+    : await store.tenants.getSiteById(site);
+  if (!found) throw new HttpError(404, 'not_found', `no site ${site}`);
+  return found.id;
+}
+
 const HostListQuery = Type.Object(
   {
     tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    /** a site id, or its slug within the tenant; "none": hosts in no site */
+    site: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
     offset: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 0 }),
   },
@@ -34,7 +46,7 @@ export const hostRoutes =
       '/hosts',
       { schema: { querystring: HostListQuery } },
       async (request) => {
-        const { tenant, limit, offset } = request.query;
+        const { tenant, site, limit, offset } = request.query;
         let tenantId: string | undefined;
         if (tenant !== undefined) {
           const found = await store.tenants.getTenant(tenant);
@@ -42,7 +54,8 @@ export const hostRoutes =
           tenantId = found.id;
         }
         const scope = tenantScope(request.principal!, tenantId);
-        const page = await store.hosts.listHosts({ tenantId: scope, limit, offset });
+        const siteId = site === undefined ? undefined : await hostSiteFilter(store, scope, site);
+        const page = await store.hosts.listHosts({ tenantId: scope, siteId, limit, offset });
         return { total: page.total, limit, offset, hosts: page.hosts };
       },
     );

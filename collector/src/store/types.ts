@@ -23,6 +23,8 @@ export interface Tenant {
   slug: string;
   name: string;
   createdAt: Date;
+  /** when archived (hidden from lists; its agents' reports are still accepted); null: active */
+  archivedAt?: Date | null;
 }
 
 export interface TenantSummary extends Tenant {
@@ -53,6 +55,8 @@ export interface EnrollmentTokenRecord {
   maxUses: number | null;
   uses: number;
   revokedAt: Date | null;
+  /** the site the hosts it enrolls start in; null or absent: none */
+  siteId?: string | null;
 }
 
 export interface AgentRecord {
@@ -73,6 +77,24 @@ export interface TenantStore {
   /** by id or by slug */
   getTenant(idOrSlug: string): Promise<Tenant | null>;
   countTenants(): Promise<number>;
+  /** false when there is no such tenant */
+  renameTenant(id: string, name: string): Promise<boolean>;
+  /** archives (at) or unarchives (null); false when there is no such tenant */
+  setTenantArchived(id: string, at: Date | null): Promise<boolean>;
+  createSite(site: Site): Promise<void>;
+  /** the tenant's sites by slug, archived ones included, with their host counts */
+  listSites(tenantId: string): Promise<SiteSummary[]>;
+  /** by id or slug, within the tenant */
+  getSite(tenantId: string, idOrSlug: string): Promise<Site | null>;
+  getSiteById(id: string): Promise<Site | null>;
+  renameSite(id: string, name: string): Promise<boolean>;
+  /**
+   * Archives (at) or unarchives (null) a site. Archiving also revokes the site's live
+   * enrollment tokens (no new host lands in a closed site); its hosts stay in it.
+   */
+  setSiteArchived(id: string, at: Date | null): Promise<boolean>;
+  /** moves a host to a site of its tenant, or out of any site (null) */
+  setHostSite(hostId: string, siteId: string | null): Promise<boolean>;
 }
 
 export interface AccessStore {
@@ -86,6 +108,17 @@ export interface AccessStore {
    */
   enrollAgent(tokenId: string, agent: AgentRecord): Promise<'enrolled' | 'exhausted'>;
   findAgent(id: string): Promise<AgentRecord | null>;
+  /** every API token, newest first, revoked ones included */
+  listApiTokens(): Promise<ApiTokenRecord[]>;
+  /**
+   * Revokes an API token, refusing ('last_admin') to revoke the last live admin token: the
+   * check and the change are one transaction.
+   */
+  revokeApiToken(id: string, at: Date): Promise<'revoked' | 'not_found' | 'last_admin'>;
+  /** the tenant's enrollment tokens, newest first, revoked and used-up ones included */
+  listEnrollmentTokens(tenantId: string): Promise<EnrollmentTokenRecord[]>;
+  /** false when the tenant has no such live token */
+  revokeEnrollmentToken(tenantId: string, id: string, at: Date): Promise<boolean>;
 }
 
 export interface HostSummary {
@@ -100,6 +133,8 @@ export interface HostSummary {
   firstSeen: Date;
   lastSeen: Date;
   lastReportAt: Date;
+  /** the host's site; null: none */
+  site: HostSite | null;
   /**
    * The latest assessment: score (null when no check applies) and OS lifecycle (null when
    * no system section was reported); null when the host was not assessed yet.
@@ -138,13 +173,19 @@ export interface HostDetail extends HostSummary {
 export interface HostQuery {
   /** restrict to one tenant (a tenant-scoped token always sets this) */
   tenantId?: string;
+  /** restrict to one site by id; null: hosts in no site; undefined: any */
+  siteId?: string | null;
   limit: number;
   offset: number;
 }
 
 export interface HostStore {
   listHosts(query: HostQuery): Promise<{ hosts: HostSummary[]; total: number }>;
-  getHost(id: string): Promise<HostDetail | null>;
+  /**
+   * softwareItems false: the software section without its list (items null), for callers
+   * that need only its hash: the list is most of the cost of reading a host.
+   */
+  getHost(id: string, options?: { softwareItems?: boolean }): Promise<HostDetail | null>;
   performanceHistory(hostId: string, since: Date, limit: number): Promise<PerformanceSampleRow[]>;
 }
 
@@ -381,13 +422,202 @@ export interface PostureStore {
   staleHosts(before: Date, limit: number): Promise<string[]>;
 }
 
+/** Vendors and technology (H10): what a tenant runs, grouped in SQL. */
+export interface SoftwareProductQuery {
+  tenantId: string;
+  /** case-insensitive substring of the publisher */
+  publisher?: string;
+  /** case-insensitive substring of the product name */
+  name?: string;
+  /** name: by publisher then name; hosts: most installed first; versions: most sprawl first */
+  sort: 'name' | 'hosts' | 'versions';
+  limit: number;
+  offset: number;
+}
+
+export interface SoftwareProductRow {
+  publisher: string | null;
+  name: string;
+  /** hosts with the product installed, any version */
+  hosts: number;
+  /** distinct versions in use (an unknown version counts as one): the version sprawl */
+  versionCount: number;
+  /** oldest first (versionKey order); version null when the package database gave none */
+  versions: { version: string | null; hosts: number }[];
+}
+
+/** A key software release (lifecycle results of the stored assessments) and its hosts. */
+export interface SoftwareReleaseRow {
+  product: string;
+  cycle: string;
+  label: string;
+  eol: string | null;
+  state: 'ending_soon' | 'end_of_life';
+  hosts: number;
+}
+
+export interface HardwareModelRow {
+  manufacturer: string | null;
+  model: string | null;
+  hosts: number;
+  virtual: number;
+  /** ages in whole years of the hosts whose age is known, ascending */
+  ages: number[];
+}
+
+export interface OsDistributionRow {
+  platform: string | null;
+  distro: string | null;
+  release: string | null;
+  hosts: number;
+  /** the lifecycle label and end date the assessments found (one release has one) */
+  label: string | null;
+  eol: string | null;
+  states: { supported: number; ending_soon: number; end_of_life: number; unknown: number };
+}
+
+export interface TechnologyStore {
+  softwareProducts(
+    query: SoftwareProductQuery,
+  ): Promise<{ total: number; products: SoftwareProductRow[] }>;
+  unsupportedSoftware(tenantId: string): Promise<SoftwareReleaseRow[]>;
+  hardwareModels(tenantId: string): Promise<HardwareModelRow[]>;
+  osDistribution(tenantId: string): Promise<OsDistributionRow[]>;
+}
+
+/** Initiatives (H10): projects with a target measured on the stored assessments. */
+export interface InitiativeFilter {
+  platforms?: string[];
+  roles?: HostRole[];
+  hostIds?: string[];
+}
+
+export type InitiativeTarget =
+  | { type: 'checks'; checkIds: string[] }
+  | { type: 'lifecycle'; os: 'not_end_of_life' | 'supported' }
+  | { type: 'hardware'; notPastReplacement: true };
+
+export type InitiativeStatus = 'active' | 'done' | 'cancelled';
+
+export interface InitiativeRecord {
+  id: string;
+  tenantId: string;
+  title: string;
+  owner: string;
+  filter: InitiativeFilter;
+  target: InitiativeTarget;
+  /** YYYY-MM-DD */
+  startDate: string;
+  /** YYYY-MM-DD */
+  dueDate: string;
+  status: InitiativeStatus;
+  /** the suggestion it was adopted from, if any */
+  suggestionKey: string | null;
+  createdAt: Date;
+  createdBy: string;
+  updatedAt: Date;
+}
+
+/** One host in an initiative's scope: whether it meets the target and, if not, why. */
+export interface InitiativeHostRow {
+  hostId: string;
+  hostname: string;
+  met: boolean;
+  /** met, failing, unknown, end_of_life, ending_soon, past_replacement, age_unknown */
+  reason: string;
+}
+
+export interface InitiativeProgressPoint {
+  at: Date;
+  inScope: number;
+  met: number;
+}
+
+export interface InitiativeStore {
+  create(initiative: InitiativeRecord): Promise<void>;
+  /** null when there is no such initiative in the tenant */
+  get(tenantId: string, id: string): Promise<InitiativeRecord | null>;
+  /** newest first; every tenant when tenantId is null */
+  list(tenantId: string | null, status?: InitiativeStatus): Promise<InitiativeRecord[]>;
+  update(initiative: InitiativeRecord): Promise<void>;
+  /** the tenant's assessed hosts in the filter that the target applies to, by hostname */
+  evaluate(
+    tenantId: string,
+    filter: InitiativeFilter,
+    target: InitiativeTarget,
+    now: Date,
+  ): Promise<InitiativeHostRow[]>;
+  /** a point when the counts changed or none was recorded yet on that UTC day; true if recorded */
+  recordProgress(initiativeId: string, point: InitiativeProgressPoint): Promise<boolean>;
+  /** oldest first */
+  progressHistory(initiativeId: string): Promise<InitiativeProgressPoint[]>;
+}
+
+/** A client's location (H8). Slugs are unique within a tenant. */
+export interface Site {
+  id: string;
+  tenantId: string;
+  slug: string;
+  name: string;
+  createdAt: Date;
+  archivedAt: Date | null;
+}
+
+export interface SiteSummary extends Site {
+  hostCount: number;
+}
+
+export interface HostSite {
+  id: string;
+  slug: string;
+  name: string;
+}
+
+/** The audit log (H8): every change made through the API or the admin command. */
+export interface AuditEntry {
+  id: number;
+  at: Date;
+  /** the API token that made the change; null for the admin command */
+  actorTokenId: string | null;
+  /** the token's name, or "cli (<os user>)" */
+  actorName: string;
+  /** dotted verb, e.g. tenant.create, enrollment_token.revoke */
+  action: string;
+  /** the tenant the change belongs to; null for changes outside any tenant (admin tokens) */
+  tenantId: string | null;
+  targetType: string;
+  targetId: string | null;
+  /** what changed; never a secret */
+  detail: Record<string, unknown>;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'id'>;
+
+export interface AuditQuery {
+  tenantId?: string;
+  /** entries at or after this time */
+  since?: Date;
+  action?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface AuditStore {
+  append(entry: NewAuditEntry): Promise<void>;
+  /** newest first */
+  query(query: AuditQuery): Promise<{ total: number; entries: AuditEntry[] }>;
+}
+
 export interface Store {
   tenants: TenantStore;
   posture: PostureStore;
   access: AccessStore;
+  audit: AuditStore;
   hosts: HostStore;
   reports: ReportStore;
   inventory: InventoryStore;
+  initiatives: InitiativeStore;
+  technology: TechnologyStore;
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -24,6 +24,7 @@ interface EnrollmentTokenRow {
   max_uses: number | null;
   uses: number;
   revoked_at: number | null;
+  site_id: string | null;
 }
 
 interface AgentRow {
@@ -38,6 +39,29 @@ interface AgentRow {
   revoked_at: number | null;
 }
 
+const toApiToken = (r: ApiTokenRow): ApiTokenRecord => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  role: r.role,
+  name: r.name,
+  secretHash: r.secret_hash,
+  createdAt: fromMillis(r.created_at),
+  revokedAt: fromNullableMillis(r.revoked_at),
+});
+
+const toEnrollmentToken = (r: EnrollmentTokenRow): EnrollmentTokenRecord => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  name: r.name,
+  secretHash: r.secret_hash,
+  createdAt: fromMillis(r.created_at),
+  expiresAt: fromNullableMillis(r.expires_at),
+  maxUses: r.max_uses,
+  uses: r.uses,
+  revokedAt: fromNullableMillis(r.revoked_at),
+  siteId: r.site_id,
+});
+
 export function sqliteAccessStore(db: SqliteDatabase): AccessStore {
   const insertApiToken = db.prepare(`
     INSERT INTO api_tokens (id, tenant_id, role, name, secret_hash, created_at, revoked_at)
@@ -45,24 +69,54 @@ export function sqliteAccessStore(db: SqliteDatabase): AccessStore {
   const apiTokenById = db.prepare('SELECT * FROM api_tokens WHERE id = ?');
   const insertEnrollmentToken = db.prepare(`
     INSERT INTO enrollment_tokens
-      (id, tenant_id, name, secret_hash, created_at, expires_at, max_uses, uses, revoked_at)
+      (id, tenant_id, name, secret_hash, created_at, expires_at, max_uses, uses, revoked_at,
+       site_id)
     VALUES
-      (@id, @tenantId, @name, @secretHash, @createdAt, @expiresAt, @maxUses, @uses, @revokedAt)`);
+      (@id, @tenantId, @name, @secretHash, @createdAt, @expiresAt, @maxUses, @uses, @revokedAt,
+       @siteId)`);
   const enrollmentTokenById = db.prepare('SELECT * FROM enrollment_tokens WHERE id = ?');
   // The use counter only moves while the token has uses left: the check and the
-  // increment are one statement, so concurrent enrollments cannot overrun max_uses.
+  // increment are one statement, so concurrent enrollments cannot overrun max_uses. It
+  // checks revocation and expiry again, so a token revoked while an enrollment was being
+  // checked does not enroll it.
   const useEnrollmentToken = db.prepare(`
     UPDATE enrollment_tokens SET uses = uses + 1
-    WHERE id = ? AND (max_uses IS NULL OR uses < max_uses)`);
+    WHERE id = @id AND (max_uses IS NULL OR uses < max_uses)
+      AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > @now)`);
   const insertAgent = db.prepare(`
     INSERT INTO agents (id, tenant_id, secret_hash, enrollment_token_id, machine_id, hostname,
                         version, created_at, revoked_at)
     VALUES (@id, @tenantId, @secretHash, @enrollmentTokenId, @machineId, @hostname,
             @version, @createdAt, @revokedAt)`);
   const agentById = db.prepare('SELECT * FROM agents WHERE id = ?');
+  const listApiTokens = db.prepare('SELECT * FROM api_tokens ORDER BY created_at DESC, id');
+  const liveAdmins = db
+    .prepare("SELECT count(*) FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL")
+    .pluck();
+  const revokeApiToken = db.prepare(
+    'UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+  );
+  const listEnrollmentTokens = db.prepare(
+    'SELECT * FROM enrollment_tokens WHERE tenant_id = ? ORDER BY created_at DESC, id',
+  );
+  const revokeEnrollmentToken = db.prepare(`
+    UPDATE enrollment_tokens SET revoked_at = ?
+    WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL`);
+
+  // One transaction: two admins revoking each other's tokens at once must not leave the
+  // collector with no admin token at all.
+  const revokeApi = db.transaction((id: string, at: number) => {
+    const token = apiTokenById.get(id) as ApiTokenRow | undefined;
+    if (!token || token.revoked_at !== null) return 'not_found' as const;
+    if (token.role === 'admin' && (liveAdmins.get() as number) <= 1) return 'last_admin' as const;
+    revokeApiToken.run(at, id);
+    return 'revoked' as const;
+  });
 
   const enroll = db.transaction((tokenId: string, agent: AgentRecord) => {
-    if (useEnrollmentToken.run(tokenId).changes === 0) return 'exhausted' as const;
+    if (useEnrollmentToken.run({ id: tokenId, now: Date.now() }).changes === 0) {
+      return 'exhausted' as const;
+    }
     insertAgent.run({
       ...agent,
       createdAt: toMillis(agent.createdAt),
@@ -81,16 +135,7 @@ export function sqliteAccessStore(db: SqliteDatabase): AccessStore {
     },
     async findApiToken(id): Promise<ApiTokenRecord | null> {
       const r = apiTokenById.get(id) as ApiTokenRow | undefined;
-      if (!r) return null;
-      return {
-        id: r.id,
-        tenantId: r.tenant_id,
-        role: r.role,
-        name: r.name,
-        secretHash: r.secret_hash,
-        createdAt: fromMillis(r.created_at),
-        revokedAt: fromNullableMillis(r.revoked_at),
-      };
+      return r ? toApiToken(r) : null;
     },
     async insertEnrollmentToken(t) {
       insertEnrollmentToken.run({
@@ -98,25 +143,15 @@ export function sqliteAccessStore(db: SqliteDatabase): AccessStore {
         createdAt: toMillis(t.createdAt),
         expiresAt: toNullableMillis(t.expiresAt),
         revokedAt: toNullableMillis(t.revokedAt),
+        siteId: t.siteId ?? null,
       });
     },
     async findEnrollmentToken(id): Promise<EnrollmentTokenRecord | null> {
       const r = enrollmentTokenById.get(id) as EnrollmentTokenRow | undefined;
-      if (!r) return null;
-      return {
-        id: r.id,
-        tenantId: r.tenant_id,
-        name: r.name,
-        secretHash: r.secret_hash,
-        createdAt: fromMillis(r.created_at),
-        expiresAt: fromNullableMillis(r.expires_at),
-        maxUses: r.max_uses,
-        uses: r.uses,
-        revokedAt: fromNullableMillis(r.revoked_at),
-      };
+      return r ? toEnrollmentToken(r) : null;
     },
     async enrollAgent(tokenId, agent) {
-      return enroll(tokenId, agent);
+      return enroll.immediate(tokenId, agent);
     },
     async findAgent(id): Promise<AgentRecord | null> {
       const r = agentById.get(id) as AgentRow | undefined;
@@ -132,6 +167,18 @@ export function sqliteAccessStore(db: SqliteDatabase): AccessStore {
         createdAt: fromMillis(r.created_at),
         revokedAt: fromNullableMillis(r.revoked_at),
       };
+    },
+    async listApiTokens() {
+      return (listApiTokens.all() as ApiTokenRow[]).map(toApiToken);
+    },
+    async revokeApiToken(id, at) {
+      return revokeApi.immediate(id, toMillis(at));
+    },
+    async listEnrollmentTokens(tenantId) {
+      return (listEnrollmentTokens.all(tenantId) as EnrollmentTokenRow[]).map(toEnrollmentToken);
+    },
+    async revokeEnrollmentToken(tenantId, id, at) {
+      return revokeEnrollmentToken.run(toMillis(at), tenantId, id).changes > 0;
     },
   };
 }

@@ -18,6 +18,9 @@ interface HostRow {
   first_seen: number;
   last_seen: number;
   last_report_at: number;
+  site_id: string | null;
+  site_slug: string | null;
+  site_name: string | null;
   posture_score: number | null;
   posture_assessed_at: number | null;
   os_state: LifecycleState | null;
@@ -53,10 +56,12 @@ interface SoftwareItemRow {
   source: string;
 }
 
-const HOST_COLUMNS = `h.*, t.slug AS tenant_slug, p.score AS posture_score,
+const HOST_COLUMNS = `h.*, t.slug AS tenant_slug, s.slug AS site_slug, s.name AS site_name,
+  p.score AS posture_score,
   p.assessed_at AS posture_assessed_at, json_extract(p.detail, '$.os.state') AS os_state,
   json_extract(p.detail, '$.os.label') AS os_label, json_extract(p.detail, '$.os.eol') AS os_eol`;
 const HOST_TABLES = `hosts h JOIN tenants t ON t.id = h.tenant_id
+  LEFT JOIN sites s ON s.id = h.site_id
   LEFT JOIN host_posture p ON p.host_id = h.id`;
 
 const toSummary = (r: HostRow): HostSummary => ({
@@ -71,6 +76,7 @@ const toSummary = (r: HostRow): HostSummary => ({
   firstSeen: fromMillis(r.first_seen),
   lastSeen: fromMillis(r.last_seen),
   lastReportAt: fromMillis(r.last_report_at),
+  site: r.site_id === null ? null : { id: r.site_id, slug: r.site_slug!, name: r.site_name! },
   posture:
     r.posture_assessed_at === null
       ? null
@@ -102,6 +108,13 @@ export function sqliteHostStore(db: SqliteDatabase): HostStore {
     SELECT ${HOST_COLUMNS} FROM ${HOST_TABLES}
     WHERE h.tenant_id = ? ORDER BY h.hostname, h.id LIMIT ? OFFSET ?`);
   const countTenant = db.prepare('SELECT count(*) AS n FROM hosts WHERE tenant_id = ?');
+  // By site (or in no site, @noSite = 1), optionally within a tenant.
+  const siteFilter = `WHERE (@tenantId IS NULL OR h.tenant_id = @tenantId)
+    AND (CASE WHEN @noSite = 1 THEN h.site_id IS NULL ELSE h.site_id = @siteId END)`;
+  const listSite = db.prepare(`
+    SELECT ${HOST_COLUMNS} FROM ${HOST_TABLES} ${siteFilter}
+    ORDER BY t.slug, h.hostname, h.id LIMIT @limit OFFSET @offset`);
+  const countSite = db.prepare(`SELECT count(*) AS n FROM hosts h ${siteFilter}`);
   const byId = db.prepare(`SELECT ${HOST_COLUMNS} FROM ${HOST_TABLES} WHERE h.id = ?`);
   const sections = db.prepare(
     'SELECT section, collected_at, data FROM host_sections WHERE host_id = ?',
@@ -118,7 +131,14 @@ export function sqliteHostStore(db: SqliteDatabase): HostStore {
     ORDER BY s.collected_at DESC LIMIT ?`);
 
   return {
-    async listHosts({ tenantId, limit, offset }) {
+    async listHosts({ tenantId, siteId, limit, offset }) {
+      if (siteId !== undefined) {
+        const filters = { tenantId: tenantId ?? null, siteId, noSite: siteId === null ? 1 : 0 };
+        return {
+          hosts: (listSite.all({ ...filters, limit, offset }) as HostRow[]).map(toSummary),
+          total: (countSite.get(filters) as { n: number }).n,
+        };
+      }
       if (tenantId === undefined) {
         return {
           hosts: (listAll.all(limit, offset) as HostRow[]).map(toSummary),
@@ -130,7 +150,7 @@ export function sqliteHostStore(db: SqliteDatabase): HostStore {
         total: (countTenant.get(tenantId) as { n: number }).n,
       };
     },
-    async getHost(id): Promise<HostDetail | null> {
+    async getHost(id, options = {}): Promise<HostDetail | null> {
       const row = byId.get(id) as HostRow | undefined;
       if (!row) return null;
       const detail: HostDetail = { ...toSummary(row), sections: {}, latestPerformance: null };
@@ -147,14 +167,17 @@ export function sqliteHostStore(db: SqliteDatabase): HostStore {
       const software = softwareState.get(row.key) as SoftwareStateRow | undefined;
       if (software) {
         const updatedAt = fromMillis(software.updated_at);
-        const items = (softwareItems.all(row.key) as SoftwareItemRow[]).map((r) => ({
-          name: r.name,
-          version: r.version,
-          publisher: r.publisher,
-          installedAt: r.installed_at,
-          arch: r.arch,
-          source: r.source,
-        }));
+        const items =
+          options.softwareItems === false
+            ? null
+            : (softwareItems.all(row.key) as SoftwareItemRow[]).map((r) => ({
+                name: r.name,
+                version: r.version,
+                publisher: r.publisher,
+                installedAt: r.installed_at,
+                arch: r.arch,
+                source: r.source,
+              }));
         detail.sections.software = {
           collectedAt: updatedAt,
           data: {

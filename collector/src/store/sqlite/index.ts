@@ -5,8 +5,11 @@ import type { Store } from '../types.js';
 import { startCheckpointer } from './checkpointer.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { sqliteAccessStore } from './access.js';
+import { sqliteAuditStore } from './audit.js';
 import { sqliteHostStore } from './hosts.js';
+import { sqliteInitiativeStore } from './initiatives.js';
 import { sqliteInventoryStore } from './inventory.js';
+import { sqliteTechnologyStore } from './technology.js';
 import { sqlitePostureStore } from './posture.js';
 import { sqliteReportStore } from './reports.js';
 import { sqliteTenantStore } from './tenants.js';
@@ -39,9 +42,12 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     path,
     tenants: sqliteTenantStore(db),
     access: sqliteAccessStore(db),
+    audit: sqliteAuditStore(db),
     hosts: sqliteHostStore(db),
     reports,
     inventory: sqliteInventoryStore(db),
+    initiatives: sqliteInitiativeStore(db),
+    technology: sqliteTechnologyStore(db),
     posture: sqlitePostureStore(db),
     async ping() {
       ping.get();

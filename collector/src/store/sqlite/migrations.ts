@@ -300,4 +300,80 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX findings_by_tenant_resolved ON findings (tenant_id, resolved_at);
     `,
   },
+  {
+    version: 5,
+    name: 'initiatives and their progress history',
+    sql: `
+      -- A project with a measurable target (checks that must pass, an OS lifecycle state,
+      -- hardware within its replacement age) over the tenant's hosts in its filter.
+      -- filter and target are JSON as the API takes them; rows are cancelled, not deleted.
+      CREATE TABLE initiatives (
+        id              TEXT PRIMARY KEY,
+        tenant_id       TEXT NOT NULL REFERENCES tenants(id),
+        title           TEXT NOT NULL,
+        owner           TEXT NOT NULL,
+        filter          TEXT NOT NULL,
+        target          TEXT NOT NULL,
+        start_date      TEXT NOT NULL,
+        due_date        TEXT NOT NULL,
+        status          TEXT NOT NULL CHECK (status IN ('active', 'done', 'cancelled')),
+        suggestion_key  TEXT,
+        created_at      INTEGER NOT NULL,
+        created_by      TEXT NOT NULL,
+        updated_at      INTEGER NOT NULL
+      );
+      CREATE INDEX initiatives_by_tenant ON initiatives (tenant_id, status);
+
+      -- Hosts in scope and hosts meeting the target over time: a row when either changes,
+      -- and at least one a day while the initiative is active (the burn-down's points).
+      CREATE TABLE initiative_progress (
+        initiative_id  TEXT NOT NULL REFERENCES initiatives(id),
+        recorded_at    INTEGER NOT NULL,
+        in_scope       INTEGER NOT NULL,
+        met            INTEGER NOT NULL,
+        PRIMARY KEY (initiative_id, recorded_at)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 4,
+    name: 'sites, archived tenants, the audit log',
+    sql: `
+      -- Tenants are archived, never deleted: their hosts, history and audit trail stay.
+      ALTER TABLE tenants ADD COLUMN archived_at INTEGER;
+
+      -- A client's locations (offices, data centres). Slugs are unique within a tenant.
+      CREATE TABLE sites (
+        id           TEXT PRIMARY KEY,
+        tenant_id    TEXT NOT NULL REFERENCES tenants(id),
+        slug         TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        archived_at  INTEGER,
+        UNIQUE (tenant_id, slug)
+      );
+
+      -- A host's site (NULL: none). Set on the host's first report from its agent's
+      -- enrollment token, then only by moving the host.
+      ALTER TABLE hosts ADD COLUMN site_id TEXT REFERENCES sites(id);
+      CREATE INDEX hosts_by_site ON hosts (site_id) WHERE site_id IS NOT NULL;
+      ALTER TABLE enrollment_tokens ADD COLUMN site_id TEXT REFERENCES sites(id);
+
+      -- Who changed what, when: appended by every mutating API route and the admin
+      -- command. detail is JSON and never holds a secret.
+      CREATE TABLE audit_log (
+        id              INTEGER PRIMARY KEY,
+        at              INTEGER NOT NULL,
+        actor_token_id  TEXT,
+        actor_name      TEXT NOT NULL,
+        action          TEXT NOT NULL,
+        tenant_id       TEXT REFERENCES tenants(id),
+        target_type     TEXT NOT NULL,
+        target_id       TEXT,
+        detail          TEXT NOT NULL
+      );
+      CREATE INDEX audit_log_by_time ON audit_log (at);
+      CREATE INDEX audit_log_by_tenant ON audit_log (tenant_id, at);
+    `,
+  },
 ];

@@ -1,12 +1,14 @@
 import type { Tenant, TenantStore, TenantSummary } from '../types.js';
 import type { SqliteDatabase } from './database.js';
-import { fromMillis, toMillis } from './rows.js';
+import { fromMillis, fromNullableMillis, toMillis, toNullableMillis } from './rows.js';
+import { sqliteSiteMethods } from './sites.js';
 
 interface TenantRow {
   id: string;
   slug: string;
   name: string;
   created_at: number;
+  archived_at: number | null;
 }
 
 const toTenant = (r: TenantRow): Tenant => ({
@@ -14,20 +16,29 @@ const toTenant = (r: TenantRow): Tenant => ({
   slug: r.slug,
   name: r.name,
   createdAt: fromMillis(r.created_at),
+  archivedAt: fromNullableMillis(r.archived_at),
 });
 
 export function sqliteTenantStore(db: SqliteDatabase): TenantStore {
-  const insert = db.prepare(
-    'INSERT INTO tenants (id, slug, name, created_at) VALUES (@id, @slug, @name, @createdAt)',
-  );
+  const insert = db.prepare(`
+    INSERT INTO tenants (id, slug, name, created_at, archived_at)
+    VALUES (@id, @slug, @name, @createdAt, @archivedAt)`);
   const list = db.prepare(`
     SELECT t.*, (SELECT count(*) FROM hosts h WHERE h.tenant_id = t.id) AS host_count
     FROM tenants t ORDER BY t.slug`);
   const byIdOrSlug = db.prepare('SELECT * FROM tenants WHERE id = @key OR slug = @key');
   const count = db.prepare('SELECT count(*) AS n FROM tenants');
+  const rename = db.prepare('UPDATE tenants SET name = ? WHERE id = ?');
+  const archive = db.prepare('UPDATE tenants SET archived_at = ? WHERE id = ?');
   return {
     async createTenant(t) {
-      insert.run({ ...t, createdAt: toMillis(t.createdAt) });
+      insert.run({
+        id: t.id,
+        slug: t.slug,
+        name: t.name,
+        createdAt: toMillis(t.createdAt),
+        archivedAt: toNullableMillis(t.archivedAt ?? null),
+      });
     },
     async listTenants(): Promise<TenantSummary[]> {
       return (list.all() as (TenantRow & { host_count: number })[]).map((r) => ({
@@ -42,5 +53,12 @@ export function sqliteTenantStore(db: SqliteDatabase): TenantStore {
     async countTenants() {
       return (count.get() as { n: number }).n;
     },
+    async renameTenant(id, name) {
+      return rename.run(name, id).changes > 0;
+    },
+    async setTenantArchived(id, at) {
+      return archive.run(toNullableMillis(at), id).changes > 0;
+    },
+    ...sqliteSiteMethods(db),
   };
 }
