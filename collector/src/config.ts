@@ -1,5 +1,9 @@
 // The collector's configuration: defaults, parsing and checks. Every flag has a VCIO_*
 // environment variable (wired in main.ts); this module only turns their text into values.
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkPublicUrl, PublicUrlError } from './deploy/public-url.js';
 export interface CollectorConfig {
   listen: { host: string; port: number };
   /** SQLite database and bootstrap secrets */
@@ -18,6 +22,45 @@ export interface CollectorConfig {
   offlineAfter: number;
   /** live feed: seconds between heartbeats to connected clients */
   heartbeatSeconds: number;
+  /** agent downloads and install commands (routes/deploy.ts) */
+  deploy: DeployConfig;
+}
+
+export interface DeployConfig {
+  /** what `pnpm build:agent` wrote (binaries and SHA256SUMS); null: none served */
+  agentBinariesDir: string | null;
+  /** the URL agents reach the collector at; null: taken from each request */
+  publicUrl: string | null;
+}
+
+/**
+ * Without --agent-binaries: agent/release of the checkout this collector runs from
+ * (../../agent/release from src/ and dist/ alike), when it exists at start-up.
+ */
+export function defaultAgentBinariesDir(): string | null {
+  const dir = fileURLToPath(new URL('../../agent/release', import.meta.url));
+  return existsSync(dir) && statSync(dir).isDirectory() ? dir : null;
+}
+
+export function buildDeployConfig(raw: Partial<RawOptions>): DeployConfig {
+  let agentBinariesDir = defaultAgentBinariesDir();
+  if (raw.agentBinaries) {
+    agentBinariesDir = path.resolve(raw.agentBinaries);
+    if (!existsSync(agentBinariesDir) || !statSync(agentBinariesDir).isDirectory()) {
+      throw new ConfigError(`--agent-binaries '${raw.agentBinaries}' is not a directory`);
+    }
+  }
+  let publicUrl: string | null = null;
+  if (raw.publicUrl) {
+    try {
+      // http to a remote host is judged per request (insecureHttp), not here
+      publicUrl = checkPublicUrl(raw.publicUrl, true);
+    } catch (error) {
+      if (!(error instanceof PublicUrlError)) throw error;
+      throw new ConfigError(`--public-url: ${error.message}`);
+    }
+  }
+  return { agentBinariesDir, publicUrl };
 }
 
 export const DEFAULTS = {
@@ -89,6 +132,8 @@ export interface RawOptions {
   metricsBasicAuth?: string;
   offlineAfter?: string;
   heartbeat?: string;
+  agentBinaries?: string;
+  publicUrl?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -123,6 +168,7 @@ export function buildConfig(raw: RawOptions): CollectorConfig {
       raw.heartbeat ?? String(DEFAULTS.heartbeatSeconds),
       3600,
     ),
+    deploy: buildDeployConfig(raw),
   };
 }
 

@@ -1,0 +1,316 @@
+// "Deploy agents": an administrator picks a tenant, creates install commands
+// (POST /api/v1/tenants/:tenant/install-commands) and copies the bash and PowerShell
+// one-liners into an RMM script. The enrollment token inside them is shown once.
+//
+// A module of its own, imported by app.js: it adds its header button and its view to the
+// page, and follows app.js through the DOM only (signed in while #signout shows; any
+// other view shown by app.js closes this one), so neither file reaches into the other.
+// Everything from the API goes in with textContent, never as HTML.
+/* global document, MutationObserver, Node */
+
+const TOKEN_KEY = 'vcio.token';
+const VIEWS = ['signin-view', 'hosts-view', 'host-view'];
+
+const $ = (selector) => document.querySelector(selector);
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'class') node.className = v;
+    else node[k] = v;
+  }
+  for (const child of children) {
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+async function api(path, options = {}) {
+  const res = await fetch(`/api/v1${path}`, {
+    ...options,
+    headers: {
+      authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}`,
+      ...(options.body ? { 'content-type': 'application/json' } : {}),
+    },
+  });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const error = new Error(body.message || `${res.status} ${res.statusText}`);
+    error.status = res.status;
+    throw error;
+  }
+  return body;
+}
+
+// ---------- the view ----------
+
+const button = el('button', { type: 'button', id: 'deploy-open', hidden: true }, 'Deploy agents');
+const field = (label, input) => el('label', {}, label, ' ', input);
+const tenantSelect = el('select', { id: 'deploy-tenant', required: true });
+const nameInput = el('input', {
+  id: 'deploy-name',
+  maxLength: 100,
+  placeholder: 'e.g. NinjaOne policy',
+});
+const hoursInput = el('input', {
+  id: 'deploy-hours',
+  type: 'number',
+  min: 1,
+  max: 8784,
+  value: 72,
+});
+const usesInput = el('input', {
+  id: 'deploy-uses',
+  type: 'number',
+  min: 1,
+  max: 100000,
+  value: 100,
+});
+const siteInput = el('input', {
+  id: 'deploy-site',
+  maxLength: 128,
+  placeholder: 'optional: slug of a site',
+});
+const createButton = el(
+  'button',
+  { type: 'submit', id: 'deploy-create' },
+  'Create install commands',
+);
+const errorLine = el('p', { id: 'deploy-error', class: 'error', role: 'alert' });
+const result = el('div', { id: 'deploy-result', hidden: true });
+const tokensTable = el('div', { id: 'deploy-tokens' });
+
+const form = el(
+  'form',
+  { id: 'deploy-form', autocomplete: 'off' },
+  el(
+    'p',
+    { class: 'muted' },
+    'One command per platform, ready to paste into an RMM script (it runs as root / SYSTEM): it downloads the agent from this collector, checks its SHA-256, installs it as a service and ends with the install exit code. Creating commands creates a new enrollment token for the tenant; only administrators can.',
+  ),
+  el(
+    'div',
+    { class: 'toolbar' },
+    field('Tenant', tenantSelect),
+    field('Name', nameInput),
+    field('Expires after (hours)', hoursInput),
+    field('Machines', usesInput),
+    field('Site', siteInput),
+    createButton,
+  ),
+  errorLine,
+);
+
+const back = el('button', { type: 'button', id: 'deploy-back' }, '← Back');
+const view = el(
+  'section',
+  { id: 'deploy-view', hidden: true },
+  back,
+  el('h2', {}, 'Deploy agents'),
+  form,
+  result,
+  el('h3', {}, 'Install tokens of this tenant'),
+  tokensTable,
+);
+
+/** A command in a box with its copy button. */
+function commandBlock(title, text, id) {
+  const pre = el('pre', { id }, text);
+  // CSSOM, not a style attribute: the console's CSP allows only its own style sheet.
+  pre.style.whiteSpace = 'pre-wrap';
+  pre.style.wordBreak = 'break-all';
+  pre.style.background = '#fff';
+  pre.style.border = '1px solid var(--line)';
+  pre.style.padding = '0.5rem';
+  const status = el('span', { class: 'muted' });
+  const copy = el('button', { type: 'button' }, 'Copy');
+  copy.addEventListener('click', async () => {
+    status.textContent = (await copyText(text, pre)) ? ' copied' : ' select the text and copy it';
+  });
+  return el('article', {}, el('h3', {}, title, ' ', copy, status), pre);
+}
+
+/** The clipboard API needs a secure context (https or localhost); else select and copy. */
+async function copyText(text, pre) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const range = document.createRange();
+    range.selectNodeContents(pre);
+    const selection = document.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    try {
+      return document.execCommand('copy');
+    } catch {
+      return false;
+    }
+  }
+}
+
+function showResult(answer) {
+  const warnings = answer.warnings.map((w) => el('li', {}, w));
+  result.replaceChildren(
+    el('p', { class: 'banner', id: 'deploy-notice' }, answer.notice),
+    el(
+      'p',
+      {},
+      `Tenant ${answer.tenant.name} (${answer.tenant.slug}), collector ${answer.url} `,
+      el(
+        'span',
+        { class: 'muted' },
+        answer.urlSource === 'configured' ? '(--public-url)' : '(from this page’s address)',
+      ),
+      `; token ${answer.token.id}, expires ${answer.token.expiresAt}, up to ${answer.token.maxUses} machines.`,
+    ),
+    ...(warnings.length ? [el('ul', { class: 'warn', id: 'deploy-warnings' }, ...warnings)] : []),
+    commandBlock('Linux and macOS (bash, as root)', answer.commands.bash, 'deploy-bash'),
+    commandBlock(
+      'Windows (PowerShell, elevated: administrator or SYSTEM)',
+      answer.commands.powershell,
+      'deploy-powershell',
+    ),
+  );
+  result.hidden = false;
+}
+
+async function loadTokens() {
+  const tenant = tenantSelect.value;
+  if (!tenant) return;
+  try {
+    const { tokens } = await api(`/tenants/${encodeURIComponent(tenant)}/install-commands`);
+    if (tokens.length === 0) {
+      tokensTable.replaceChildren(el('p', { class: 'muted' }, 'None yet.'));
+      return;
+    }
+    const row = (t) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, t.name),
+        el('td', {}, t.id),
+        el('td', {}, t.createdAt),
+        el('td', {}, t.expiresAt ?? '—'),
+        el('td', {}, `${t.uses} / ${t.maxUses ?? '∞'}`),
+        el('td', {}, t.revoked ? 'revoked' : t.active ? 'active' : 'expired or used up'),
+      );
+    tokensTable.replaceChildren(
+      el(
+        'table',
+        { class: 'compact' },
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            ...['Name', 'Token id', 'Created', 'Expires', 'Used', 'State'].map((h) =>
+              el('th', {}, h),
+            ),
+          ),
+        ),
+        el('tbody', {}, ...tokens.map(row)),
+      ),
+    );
+  } catch (error) {
+    tokensTable.replaceChildren(el('p', { class: 'error' }, error.message));
+  }
+}
+
+// ---------- opening and closing ----------
+
+let open = false;
+/** the app view that was showing when this one opened */
+let previous = null;
+
+async function openView() {
+  previous = VIEWS.find((id) => !$(`#${id}`).hidden) ?? 'hosts-view';
+  open = true;
+  for (const id of VIEWS) $(`#${id}`).hidden = true;
+  view.hidden = false;
+  errorLine.textContent = '';
+  try {
+    const { tenants } = await api('/tenants');
+    const current = $('#tenant')?.value;
+    tenantSelect.replaceChildren(
+      ...tenants.map((t) => el('option', { value: t.slug }, `${t.name} (${t.slug})`)),
+    );
+    const picked = tenants.find((t) => t.id === current);
+    if (picked) tenantSelect.value = picked.slug;
+    await loadTokens();
+  } catch (error) {
+    errorLine.textContent = error.message;
+  }
+}
+
+function closeView(restore) {
+  if (!open) return;
+  open = false;
+  view.hidden = true;
+  result.hidden = true;
+  // The commands hold a secret: they do not stay in the page once it is left.
+  result.replaceChildren();
+  if (restore && previous) $(`#${previous}`).hidden = false;
+}
+
+form.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  errorLine.textContent = '';
+  createButton.disabled = true;
+  const body = {
+    expiresInHours: Number(hoursInput.value),
+    maxUses: Number(usesInput.value),
+    ...(nameInput.value.trim() ? { name: nameInput.value.trim() } : {}),
+    ...(siteInput.value.trim() ? { site: siteInput.value.trim() } : {}),
+  };
+  try {
+    const answer = await api(
+      `/tenants/${encodeURIComponent(tenantSelect.value)}/install-commands`,
+      { method: 'POST', body: JSON.stringify(body) },
+    );
+    showResult(answer);
+    await loadTokens();
+  } catch (error) {
+    errorLine.textContent =
+      error.status === 403
+        ? `Only an admin token can create install commands: ${error.message}`
+        : error.message;
+  } finally {
+    createButton.disabled = false;
+  }
+});
+tenantSelect.addEventListener('change', () => {
+  result.hidden = true;
+  result.replaceChildren();
+  void loadTokens();
+});
+button.addEventListener('click', () => void openView());
+back.addEventListener('click', () => closeView(true));
+
+// ---------- following app.js ----------
+
+function install() {
+  const signout = $('#signout');
+  signout.before(button);
+  $('main').append(view);
+  const sync = () => {
+    button.hidden = signout.hidden;
+    if (signout.hidden) closeView(false);
+  };
+  new MutationObserver(sync).observe(signout, { attributes: true, attributeFilter: ['hidden'] });
+  // app.js showing one of its views (a tenant picked, signed out) takes over from this one.
+  const takeOver = () => {
+    if (open && VIEWS.some((id) => !$(`#${id}`).hidden)) closeView(false);
+  };
+  for (const id of VIEWS) {
+    new MutationObserver(takeOver).observe($(`#${id}`), {
+      attributes: true,
+      attributeFilter: ['hidden'],
+    });
+  }
+  sync();
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', install);
+else install();
