@@ -15,6 +15,7 @@ import { newReportId } from '@vcio/shared';
 import { gzipSync } from 'node:zlib';
 import { sampleReport } from '@vcio/shared/testing';
 import type { OutgoingRequest } from './support/load.js';
+import { patchesSection, securitySection } from './posture-sections.js';
 
 export interface EnrolledAgent {
   agentId: string;
@@ -23,6 +24,13 @@ export interface EnrolledAgent {
   hostname: string;
   seed: number;
 }
+
+/**
+ * performance: what every agent sends every minute (the default); state: each report also
+ * carries a security and a patches section, so each one re-queues its host's posture
+ * assessment at once (`pnpm bench ingest --bodies state`, the posture worst case).
+ */
+export type BodyKind = 'performance' | 'state';
 
 const ID_MARK = '@@REPORT_ID@@';
 // A unique, valid date: its ISO text appears nowhere else in the report.
@@ -46,9 +54,10 @@ export class ReportBodies {
   constructor(
     agents: readonly EnrolledAgent[],
     private readonly gzip: boolean,
+    kind: BodyKind = 'performance',
   ) {
     if (agents.length === 0) throw new Error('no agents to send reports for');
-    this.templates = agents.map((agent) => template(agent, gzip));
+    this.templates = agents.map((agent) => template(agent, gzip, kind));
   }
 
   /** The next report: the next agent in turn, a new report id, collected now. */
@@ -78,17 +87,20 @@ export class ReportBodies {
   }
 }
 
-function template(agent: EnrolledAgent, gzip: boolean): Template {
-  const json = JSON.stringify(
-    sampleReport({
-      agentId: agent.agentId,
-      machineId: agent.machineId,
-      hostname: agent.hostname,
-      seed: agent.seed,
-      reportId: ID_MARK,
-      collectedAt: TIME_MARK,
-    }),
-  );
+function template(agent: EnrolledAgent, gzip: boolean, kind: BodyKind): Template {
+  const report = sampleReport({
+    agentId: agent.agentId,
+    machineId: agent.machineId,
+    hostname: agent.hostname,
+    seed: agent.seed,
+    reportId: ID_MARK,
+    collectedAt: TIME_MARK,
+  });
+  if (kind === 'state') {
+    report.sections.security = securitySection();
+    report.sections.patches = patchesSection(new Date());
+  }
+  const json = JSON.stringify(report);
   const [head, rest, ...extra] = json.split(ID_MARK);
   const [middle, tail, ...extra2] = (rest ?? '').split(TIME_MARK.toISOString());
   if (

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_PREFIX } from '@vcio/shared';
-import { ReportBodies } from './ingest-bodies.js';
+import { ReportBodies, type BodyKind } from './ingest-bodies.js';
 import {
   Checks,
   errorStatuses,
@@ -26,7 +26,7 @@ import { apiHostTotal, checkStored, newLedger, type Ledger } from './ingest-veri
 import { intOption, parseBenchArgs, UsageError } from './support/benchmark.js';
 import { cleanupAll, installCleanupHandlers, onCleanup, startWatchdog } from './support/cleanup.js';
 import { runLoad } from './support/load.js';
-import { fileBytes, machineBusySeconds, rssMiB, UsageSampler } from './support/proc.js';
+import { cpuSeconds, fileBytes, machineBusySeconds, rssMiB, UsageSampler } from './support/proc.js';
 import { fixed, int, machineLines, mib } from './support/report.js';
 import type { Service } from './support/service.js';
 
@@ -51,6 +51,10 @@ options:
   --warmup S         unmeasured seconds per target first   (default 2; 0 skips)
   --gzip             send gzip bodies (content-encoding: gzip)
   --synchronous M    the collector's SQLite mode: normal or full (default normal)
+  --bodies B         performance (default) or state: also rounds whose reports carry
+                     security and patches sections (each re-queues its host's posture
+                     assessment at once), alternating with performance-only rounds;
+                     after each collector round, waits for its CPU to settle
   -h, --help         this text
 
 Exit status: 0 targets met and checks passed; 1 a target missed or a check failed
@@ -64,6 +68,7 @@ interface Options {
   warmup: number;
   gzip: boolean;
   synchronous: 'normal' | 'full';
+  bodies: BodyKind;
 }
 
 function parseOptions(args: string[]): Options {
@@ -75,7 +80,11 @@ function parseOptions(args: string[]): Options {
     warmup: { type: 'string' },
     gzip: { type: 'boolean', default: false },
     synchronous: { type: 'string', default: 'normal' },
+    bodies: { type: 'string', default: 'performance' },
   });
+  if (values.bodies !== 'performance' && values.bodies !== 'state') {
+    throw new UsageError(`--bodies '${values.bodies}' must be performance or state`);
+  }
   if (values.synchronous !== 'normal' && values.synchronous !== 'full') {
     throw new UsageError(`--synchronous '${values.synchronous}' must be normal or full`);
   }
@@ -87,6 +96,7 @@ function parseOptions(args: string[]): Options {
     warmup: intOption('warmup', values.warmup, 2, 0, 60),
     gzip: values.gzip,
     synchronous: values.synchronous,
+    bodies: values.bodies,
   };
 }
 
@@ -94,7 +104,11 @@ export async function run(args: string[]): Promise<number> {
   const options = parseOptions(args);
   installCleanupHandlers();
   // Generous: the load itself plus two minutes for start, enrollment and checks.
-  const loadSeconds = 2 * (options.rounds * options.duration + options.warmup);
+  const targets = options.bodies === 'state' ? 3 : 2;
+  // state: plus up to 30 s settling after each collector round
+  const settleSeconds = options.bodies === 'state' ? 2 * 30 * (options.rounds + 1) : 0;
+  const loadSeconds =
+    targets * (options.rounds * options.duration + options.warmup) + settleSeconds;
   const stopWatchdog = startWatchdog((loadSeconds + 120) * 1000, 'pnpm bench ingest');
   try {
     return await bench(options);
@@ -110,7 +124,8 @@ async function bench(options: Options): Promise<number> {
   console.log(
     `config:  ${options.agents} agents, ${options.connections} connections (pipelining 1), ` +
       `${options.rounds} × ${options.duration} s rounds per target after ${options.warmup} s ` +
-      `warm-up, ${options.gzip ? 'gzip' : 'plain JSON'} bodies, synchronous=${options.synchronous}`,
+      `warm-up, ${options.gzip ? 'gzip' : 'plain JSON'} bodies, synchronous=${options.synchronous}` +
+      (options.bodies === 'state' ? ', performance and state bodies' : ''),
   );
 
   const dir = mkdtempSync(join(tmpdir(), 'vcio-bench-ingest-'));
@@ -131,20 +146,46 @@ async function bench(options: Options): Promise<number> {
     `         bare Fastify endpoint ${bare.url} (pid ${bare.pid}); report body ${int(sizes.json)} B JSON` +
       (options.gzip ? `, ${int(sizes.wire)} B gzipped on the wire` : ''),
   );
+  const stateBodies =
+    options.bodies === 'state' ? new ReportBodies(agents, options.gzip, 'state') : null;
+  if (stateBodies) {
+    const stateSizes = stateBodies.sizes();
+    console.log(
+      `         state report body (performance + security + patches) ${int(stateSizes.json)} B JSON` +
+        (options.gzip ? `, ${int(stateSizes.wire)} B gzipped on the wire` : ''),
+    );
+  }
   const idleRss = rssMiB(collector.service.pid) ?? NaN;
 
   const ledger = newLedger();
   const measure = roundRunner(options, bodies, collector, bare, ledger);
-  const rounds = await runRounds(options, measure);
+  const stateRounds = new Set<Round>();
+  const rounds = await runRounds(options, measure, stateBodies, stateRounds, collector);
   const measured = rounds.filter((r) => r.round !== 'warm-up');
   const collectorRounds = measured.filter((r) => r.target === 'collector');
   const medians = {
     bare: medianRound(measured, 'bare'),
-    collector: medianRound(measured, 'collector'),
+    collector: medianRound(
+      measured.filter((r) => !stateRounds.has(r)),
+      'collector',
+    ),
   };
   const table = roundTable();
   console.log(table.row(medians.bare));
   console.log(table.row(medians.collector));
+  const stateMedian = stateBodies
+    ? {
+        ...medianRound(
+          measured.filter((r) => stateRounds.has(r)),
+          'collector',
+        ),
+        round: 'med st',
+      }
+    : null;
+  if (stateMedian) {
+    console.log(table.row(stateMedian));
+    console.log("(rounds 'N st' and 'med st': reports with state sections)");
+  }
   console.log('(median rows: medians of the rounds; non-2xx and errors are totals)');
 
   // Checks, while the collector still runs, then after it has stopped.
@@ -185,7 +226,7 @@ async function bench(options: Options): Promise<number> {
       `database ${mib(fileBytes(collector.dbPath))}`,
   );
   console.log(`  log: ${logSummary(collector.service.logLines())}`);
-  return verdict(medians.bare, medians.collector, checks);
+  return verdict(medians.bare, medians.collector, checks, stateMedian);
 }
 
 /** Measures one round against one target: load, the server's CPU and memory, the rest. */
@@ -195,7 +236,7 @@ function roundRunner(
   collector: Collector,
   bare: Service,
   ledger: Ledger,
-): (target: TargetName, seconds: number, label: string) => Promise<Round> {
+): (target: TargetName, seconds: number, label: string, source?: ReportBodies) => Promise<Round> {
   // Both targets get the generator's exact per-request work, ledger included, so the
   // generator's CPU is the same on both sides of the ratio; only the collector's is kept.
   const targets = {
@@ -207,7 +248,7 @@ function roundRunner(
       wal: collector.walPath,
     },
   };
-  return async (target, seconds, label) => {
+  return async (target, seconds, label, source = bodies) => {
     const t = targets[target];
     const book = t.ledger();
     const sampler = new UsageSampler(t.service.pid, t.wal);
@@ -220,7 +261,7 @@ function roundRunner(
       durationSeconds: seconds,
       connections: options.connections,
       next: () => {
-        const request = bodies.next();
+        const request = source.next();
         book.sent.add(request.id);
         return request;
       },
@@ -239,7 +280,10 @@ function roundRunner(
  * rounds in turn, each printed as it completes. Returns them all, warm-up included. */
 async function runRounds(
   options: Options,
-  measure: (target: TargetName, seconds: number, label: string) => Promise<Round>,
+  measure: ReturnType<typeof roundRunner>,
+  stateBodies: ReportBodies | null,
+  stateRounds: Set<Round>,
+  collector: Collector,
 ): Promise<Round[]> {
   const rounds: Round[] = [];
   const table = roundTable();
@@ -249,17 +293,54 @@ async function runRounds(
     const warning = refusalWarning(round);
     if (warning) console.log(warning);
   };
+  // state mode: the posture work a round's reports queued runs on after the round; it is
+  // let finish (and reported) so that the next round, bare or not, does not pay for it.
+  const settled = async (round: Round) => {
+    if (stateBodies) {
+      const { seconds, cpu } = await settle(collector.service.pid);
+      console.log(
+        `         (round ${round.round}: collector busy ${fixed(seconds, 1)} s more, ` +
+          `${fixed(cpu, 2)} CPU s, before it went quiet)`,
+      );
+    }
+    return round;
+  };
+  const measureState = async (seconds: number, label: string) => {
+    const round = await measure('collector', seconds, label, stateBodies!);
+    stateRounds.add(round);
+    return settled(round);
+  };
   if (options.warmup > 0) {
     console.log(`\nwarm-up: ${options.warmup} s per target, not counted`);
     record(await measure('bare', options.warmup, 'warm-up'));
-    record(await measure('collector', options.warmup, 'warm-up'));
+    record(await settled(await measure('collector', options.warmup, 'warm-up')));
+    if (stateBodies) record(await measureState(options.warmup, 'warm-up'));
   }
   console.log(`\n${table.header()}`);
   for (let r = 1; r <= options.rounds; r++) {
     record(await measure('bare', options.duration, String(r)));
-    record(await measure('collector', options.duration, String(r)));
+    record(await settled(await measure('collector', options.duration, String(r))));
+    if (stateBodies) record(await measureState(options.duration, `${r} st`));
   }
   return rounds;
+}
+
+/**
+ * Waits until the collector's CPU stays under 5% of a core for two 250 ms windows in a
+ * row (at most 30 s); returns how long that took and the CPU it used meanwhile.
+ */
+async function settle(pid: number): Promise<{ seconds: number; cpu: number }> {
+  const started = performance.now();
+  const cpuAtStart = cpuSeconds(pid);
+  let before = cpuAtStart;
+  let quiet = 0;
+  while (quiet < 2 && performance.now() - started < 30_000) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = cpuSeconds(pid);
+    quiet = now - before < 0.0125 ? quiet + 1 : 0;
+    before = now;
+  }
+  return { seconds: (performance.now() - started) / 1000, cpu: before - cpuAtStart };
 }
 
 /** What the stopped collector's database holds, against what it acknowledged. */
@@ -293,7 +374,7 @@ function checkDatabase(
 }
 
 /** The result lines and the exit code: 0 when both targets are met and every check passed. */
-function verdict(bare: Round, collector: Round, checks: Checks): number {
+function verdict(bare: Round, collector: Round, checks: Checks, state: Round | null): number {
   const ratio = collector.okPerSecond / bare.okPerSecond;
   console.log('\nresult:');
   console.log(
@@ -312,6 +393,17 @@ function verdict(bare: Round, collector: Round, checks: Checks): number {
     );
   }
   const missed: string[] = [];
+  if (state) {
+    const stateRatio = state.okPerSecond / bare.okPerSecond;
+    console.log(
+      `  state reports: ${int(state.okPerSecond)} reports/s, ` +
+        `${fixed(state.okPerSecond / collector.okPerSecond, 2)} × performance-only; ` +
+        `ratio to bare ${fixed(stateRatio, 2)} (target ≥ ${MIN_RATIO})`,
+    );
+    if (!(stateRatio >= MIN_RATIO)) {
+      missed.push(`state reports: ratio ${fixed(stateRatio, 2)} < ${MIN_RATIO}`);
+    }
+  }
   if (!(ratio >= MIN_RATIO)) missed.push(`ratio ${fixed(ratio, 2)} < ${MIN_RATIO}`);
   if (!(collector.okPerSecond >= MIN_RATE)) {
     missed.push(`${int(collector.okPerSecond)} reports/s < ${int(MIN_RATE)}`);

@@ -19,6 +19,10 @@ const BENCHMARKS: Record<string, { summary: string; load(): Promise<BenchmarkMod
     summary: 'time to render GET /metrics at 1k, 10k and 50k hosts, cold and cached',
     load: () => import('./metrics.js'),
   },
+  posture: {
+    summary: 'ms to re-assess a host, and ingest when every report carries state sections',
+    load: () => import('./posture.js'),
+  },
 };
 
 function listing(): string {

@@ -1,0 +1,168 @@
+// State sections for the posture benchmarks: what a real Linux agent sends about a
+// workstation's security settings, pending patches and installed software, shaped as in
+// collector/test/sections.ts (dpkg/apt values as Debian 12 prints them). The security
+// values are illustrative; the point is the size and shape the assessment reads.
+import {
+  softwareHash,
+  type PatchesSection,
+  type PendingUpdate,
+  type SecuritySection,
+  type SoftwareItem,
+  type SoftwareSection,
+} from '@vcio/shared';
+
+const DAY = 86_400_000;
+
+export function securitySection(): SecuritySection {
+  return {
+    firewall: { enabled: null, products: [], reason: 'nft list ruleset needs root (exit 1)' },
+    encryption: { volumes: [], reason: 'no block devices visible in this container' },
+    antimalware: { products: [], reason: null },
+    automaticUpdates: {
+      enabled: true,
+      mechanism: 'unattended-upgrades',
+      installsAutomatically: true,
+      detail: null,
+      reason: null,
+    },
+    listening: {
+      services: [
+        {
+          protocol: 'tcp',
+          address: '0.0.0.0',
+          port: 22,
+          process: 'sshd',
+          pid: 612,
+          exposed: true,
+          risk: null,
+        },
+      ],
+      reason: null,
+    },
+    ssh: {
+      present: true,
+      permitRootLogin: null,
+      passwordAuthentication: null,
+      reason: 'sshd -T needs root (exit 255)',
+    },
+    administrators: { groups: ['sudo'], members: ['alice'], reason: null },
+    guest: { enabled: null, reason: 'Linux has no guest account' },
+    secureBoot: { enabled: null, reason: 'mokutil is not installed' },
+    timeSync: {
+      synchronized: true,
+      service: 'systemd-timesyncd',
+      source: null,
+      offsetSeconds: null,
+      reason: null,
+    },
+  };
+}
+
+function update(
+  name: string,
+  currentVersion: string,
+  availableVersion: string,
+  extra: Partial<PendingUpdate> = {},
+): PendingUpdate {
+  return {
+    name,
+    kb: null,
+    currentVersion,
+    availableVersion,
+    security: null,
+    severity: null,
+    classification: null,
+    advisories: [],
+    restartRequired: null,
+    releasedAt: null,
+    ...extra,
+  };
+}
+
+/**
+ * apt with five pending updates, two of them security updates released 20 days before
+ * `now` (so the "security update pending over 14 days" check has something to find).
+ */
+export function patchesSection(now: Date): PatchesSection {
+  const released = new Date(now.getTime() - 20 * DAY).toISOString();
+  const pending = [
+    update('openssl', '3.0.11-1~deb12u2', '3.0.15-1~deb12u1', {
+      security: true,
+      severity: 'important',
+      releasedAt: released,
+    }),
+    update('libssl3', '3.0.11-1~deb12u2', '3.0.15-1~deb12u1', {
+      security: true,
+      severity: 'important',
+      releasedAt: released,
+    }),
+    update('curl', '7.88.1-10+deb12u5', '7.88.1-10+deb12u8'),
+    update('tzdata', '2024a-0+deb12u1', '2025b-0+deb12u1'),
+    update('base-files', '12.4+deb12u5', '12.4+deb12u10'),
+  ];
+  return {
+    sources: [
+      {
+        manager: 'apt',
+        checkedAt: now.toISOString(),
+        durationSeconds: 2.5,
+        ok: true,
+        error: null,
+        pending,
+        pendingCount: pending.length,
+        securityCount: pending.filter((u) => u.security === true).length,
+        lastInstallAt: new Date(now.getTime() - 2 * DAY).toISOString(),
+      },
+    ],
+    rebootRequired: false,
+    rebootReasons: [],
+  };
+}
+
+// Stems of real Debian package names; the list is padded to the size wanted with
+// numbered variants, as a workstation's long tail of libraries looks.
+const STEMS = [
+  'libc6',
+  'openssl',
+  'curl',
+  'bash',
+  'coreutils',
+  'systemd',
+  'openssh-server',
+  'python3',
+  'perl-base',
+  'libglib2.0-0',
+  'libgtk-3-0',
+  'firefox-esr',
+  'libreoffice-core',
+  'git',
+  'vim',
+  'docker-ce',
+  'nodejs',
+  'postgresql-client-15',
+  'libx11-6',
+  'fonts-dejavu-core',
+];
+
+/** A dpkg inventory of `count` packages, hashed as the agent hashes it. */
+export function softwareSection(count: number): SoftwareSection {
+  const items: SoftwareItem[] = [];
+  for (let i = 0; i < count; i++) {
+    const stem = STEMS[i % STEMS.length]!;
+    const round = Math.floor(i / STEMS.length);
+    items.push({
+      name: round === 0 ? stem : `${stem}-extra${round}`,
+      version: `${1 + (i % 7)}.${i % 13}.${i % 5}-${1 + (i % 3)}+deb12u${i % 4}`,
+      publisher: 'Debian Maintainers <debian-devel@lists.debian.org>',
+      installedAt: null,
+      arch: 'amd64',
+      source: 'dpkg',
+    });
+  }
+  return {
+    hash: softwareHash(items),
+    count: items.length,
+    items,
+    sources: [{ source: 'dpkg', ok: true, error: null, count: items.length }],
+  };
+}
