@@ -5,6 +5,8 @@
 // page with textContent, never as HTML.
 /* global document, Node, location, requestAnimationFrame */
 import uPlot from '/console/vendor/uPlot.esm.js';
+import '/console/technology.js';
+import '/console/deploy.js';
 
 const TOKEN_KEY = 'vcio.token';
 const TENANT_KEY = 'vcio.tenant';

@@ -7,6 +7,7 @@ import { bootstrapIfEmpty, type BootstrapSecrets } from './bootstrap.js';
 import { isLoopback, type CollectorConfig } from './config.js';
 import { CollectorEvents } from './events.js';
 import { buildServer } from './server.js';
+import { startInitiativeTracker } from './initiatives/tracker.js';
 import { LifecycleDataSource } from './lifecycle/data-source.js';
 import { CollectorMetrics } from './metrics/index.js';
 import { PostureService } from './posture/service.js';
@@ -100,8 +101,14 @@ export async function startCollector(
       'listening beyond loopback without TLS: agent credentials would cross the network in clear; set --tls-cert and --tls-key, or put a TLS proxy in front',
     );
   }
+  if (!config.metrics.auth && !isLoopback(config.listen.host)) {
+    logger.warn(
+      "/metrics is open beyond loopback: anyone who can reach it reads every tenant's host names and posture; set --metrics-token or --metrics-basic-auth",
+    );
+  }
 
   posture.start();
+  const initiatives = startInitiativeTracker({ store, events, logger });
 
   const prune = async () => {
     try {
@@ -130,6 +137,7 @@ export async function startCollector(
         clearTimeout(firstPrune);
         clearInterval(hourlyPrune);
         await app.close();
+        await initiatives.stop();
         await posture.stop();
         await store.close();
       })();

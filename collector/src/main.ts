@@ -5,6 +5,8 @@ import { Command, Option } from 'commander';
 import { DEFAULTS, METRICS_DEFAULTS, buildConfig, type RawOptions } from './config.js';
 import type { RunningCollector } from './collector.js';
 import { lifecycleCommand } from './cli/lifecycle.js';
+import { exportCommand } from './cli/export.js';
+import { adminCommand } from './cli/admin.js';
 import { describeStartupError } from './startup-errors.js';
 import { VERSION } from './version.js';
 
@@ -98,10 +100,24 @@ function collectorProgram(): Command {
         .env('VCIO_HEARTBEAT')
         .default(String(DEFAULTS.heartbeatSeconds)),
     )
+    .addOption(
+      new Option(
+        '--agent-binaries <dir>',
+        'serve the agent binaries and SHA256SUMS that pnpm build:agent wrote here (default: agent/release of this checkout, when it exists)',
+      ).env('VCIO_AGENT_BINARIES'),
+    )
+    .addOption(
+      new Option(
+        '--public-url <url>',
+        'the URL agents reach this collector at, for the install commands (default: taken from each request)',
+      ).env('VCIO_PUBLIC_URL'),
+    )
     .action(async (options: RawOptions) => {
       await serve(options);
     });
   program.addCommand(lifecycleCommand());
+  program.addCommand(exportCommand());
+  program.addCommand(adminCommand());
   return program;
 }
 

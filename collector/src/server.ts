@@ -5,7 +5,12 @@ import websocket from '@fastify/websocket';
 import type { Logger } from 'pino';
 import { API_PREFIX } from '@vcio/shared';
 import { readFileSync } from 'node:fs';
-import { buildMetricsConfig, type CollectorConfig, type MetricsConfig } from './config.js';
+import {
+  buildMetricsConfig,
+  type CollectorConfig,
+  type DeployConfig,
+  type MetricsConfig,
+} from './config.js';
 import { CollectorEvents } from './events.js';
 import { requireApiToken } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
@@ -14,17 +19,27 @@ import { liveRoutes, MAX_CLIENT_MESSAGE_BYTES, type LiveOptions } from './live/i
 import { CollectorMetrics, metricsRoutes } from './metrics/index.js';
 import { PostureService } from './posture/service.js';
 import { consoleRoutes } from './routes/console.js';
+import { agentDownloadRoutes, installCommandRoutes } from './routes/deploy.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
+import { initiativeRoutes } from './routes/initiatives.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { postureRoutes } from './routes/posture.js';
 import { reportRoutes } from './routes/reports.js';
+import { reportExportRoutes } from './routes/reports-export.js';
+import { technologyRoutes } from './routes/technology.js';
 import { tenantRoutes } from './routes/tenants.js';
+import { siteRoutes } from './routes/sites.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { auditRoutes } from './routes/audit.js';
 import type { Store } from './store/types.js';
 
 export interface ServerDeps {
-  config: Pick<CollectorConfig, 'bodyLimitBytes' | 'tls'> & { metrics?: MetricsConfig };
+  config: Pick<CollectorConfig, 'bodyLimitBytes' | 'tls'> & {
+    metrics?: MetricsConfig;
+    deploy?: DeployConfig;
+  };
   store: Store;
   logger: Logger;
   /** what the routes report happening (metrics and the live feed listen); a fresh one if absent */
@@ -102,6 +117,7 @@ export function buildServer({
   );
   app.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES } });
   app.register(consoleRoutes());
+  app.register(agentDownloadRoutes(config.deploy));
   app.register(
     async (api) => {
       api.register(enrollRoutes(store, events));
@@ -110,9 +126,16 @@ export function buildServer({
       api.register(async (readApi) => {
         requireApiToken(readApi, store);
         readApi.register(hostRoutes(store));
+        readApi.register(reportExportRoutes(store, postureService));
         readApi.register(inventoryRoutes(store));
+        readApi.register(technologyRoutes(store));
+        readApi.register(initiativeRoutes(store));
         readApi.register(tenantRoutes(store));
         readApi.register(postureRoutes(store, postureService));
+        readApi.register(siteRoutes(store));
+        readApi.register(tokenRoutes(store));
+        readApi.register(auditRoutes(store));
+        readApi.register(installCommandRoutes(store, config.deploy));
       });
     },
     { prefix: API_PREFIX },

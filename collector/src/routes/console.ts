@@ -47,6 +47,8 @@ function consoleFiles(): Map<string, StaticFile> {
   return new Map([
     ['/', ownFile('index.html', 'text/html; charset=utf-8')],
     ['/console/app.js', ownFile('app.js', js)],
+    ['/console/technology.js', ownFile('technology.js', js)],
+    ['/console/deploy.js', ownFile('deploy.js', js)],
     ['/console/style.css', ownFile('style.css', css)],
     ['/console/vendor/uPlot.esm.js', vendorFile('uplot/dist/uPlot.esm.js', js)],
     ['/console/vendor/uPlot.min.css', vendorFile('uplot/dist/uPlot.min.css', css)],

@@ -11,6 +11,7 @@ import {
   tenantScore,
   type DeepPartialSettings,
 } from '@vcio/shared';
+import { recordAudit } from '../audit.js';
 import { HttpError } from '../http/errors.js';
 import type { PostureService } from '../posture/service.js';
 import {
@@ -208,6 +209,13 @@ export const postureRoutes =
           next,
           await actor(store, request.principal!.tokenId),
         );
+        await recordAudit(store, request.principal, {
+          action: 'host.update',
+          tenantId: host.tenantId,
+          targetType: 'host',
+          targetId: host.id,
+          detail: { hostname: host.hostname, ...next },
+        });
         posture.queueHost(host.id);
         return { hostId: host.id, ...next };
       },
@@ -405,6 +413,13 @@ export const postureRoutes =
           revokedBy: null,
         };
         await store.posture.addAcceptance(acceptance);
+        await recordAudit(store, request.principal, {
+          action: 'acceptance.create',
+          tenantId: tenant.id,
+          targetType: 'acceptance',
+          targetId: acceptance.id,
+          detail: { checkId: body.checkId, hostId, reason: body.reason, expiresAt },
+        });
         if (hostId) posture.queueHost(hostId);
         else await posture.queueTenant(tenant.id);
         return reply.code(201).send(acceptanceView(acceptance, now));
@@ -426,6 +441,12 @@ export const postureRoutes =
         if (!revoked) {
           throw new HttpError(404, 'not_found', `no live acceptance ${request.params.id}`);
         }
+        await recordAudit(store, request.principal, {
+          action: 'acceptance.revoke',
+          tenantId: tenant.id,
+          targetType: 'acceptance',
+          targetId: request.params.id,
+        });
         await posture.queueTenant(tenant.id);
         return reply.code(204).send();
       },
@@ -453,6 +474,13 @@ export const postureRoutes =
           overrides,
           await actor(store, request.principal!.tokenId),
         );
+        await recordAudit(store, request.principal, {
+          action: 'posture_settings.update',
+          tenantId: tenant.id,
+          targetType: 'tenant',
+          targetId: tenant.id,
+          detail: { overrides },
+        });
         await posture.queueTenant(tenant.id);
         return { tenant: tenant.slug, overrides, effective: resolvePostureSettings(overrides) };
       },
