@@ -31,7 +31,10 @@ t.test('migrations run once, in order, and refuse a newer schema', async (t) => 
     Array.from({ length: LATEST }, (_, i) => i + 1),
     'numbered without gaps',
   );
-  t.same(migrate(db, migrations), Array.from({ length: LATEST }, (_, i) => i + 1));
+  t.same(
+    migrate(db, migrations),
+    Array.from({ length: LATEST }, (_, i) => i + 1),
+  );
   t.same(migrate(db, migrations), [], 'a second run applies nothing');
   t.equal(schemaVersion(db), LATEST);
   db.prepare('INSERT INTO schema_migrations VALUES (99, ?, ?)').run('from the future', Date.now());

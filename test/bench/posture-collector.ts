@@ -22,6 +22,7 @@ export interface CollectorModules {
   CollectorEvents: typeof EventsModule.CollectorEvents;
   loadTenantContext: typeof AssessModule.loadTenantContext;
   postureWrite: typeof AssessModule.postureWrite;
+  sectionsOf: typeof AssessModule.sectionsOf;
 }
 
 function repositoryRoot(): string {
@@ -56,5 +57,6 @@ export async function loadCollector(): Promise<CollectorModules> {
     CollectorEvents: events.CollectorEvents,
     loadTenantContext: assess.loadTenantContext,
     postureWrite: assess.postureWrite,
+    sectionsOf: assess.sectionsOf,
   };
 }

@@ -4,14 +4,8 @@
 //   split pass:   the same steps called one by one and timed apart, to say where the
 //                 time goes: read (getHost, getHostAttributes), judge (assessHost),
 //                 write (postureWrite + recordHostPosture).
-import {
-  assessHost,
-  loadEndOfLife,
-  type AssessedSections,
-  type HostAssessment,
-  type Platform,
-} from '@vcio/shared';
-import type { CollectorModules, HostDetail, SqliteStore } from './posture-collector.js';
+import { assessHost, loadEndOfLife, type HostAssessment, type Platform } from '@vcio/shared';
+import type { CollectorModules, SqliteStore } from './posture-collector.js';
 
 export interface ServicePass {
   hosts: number;
@@ -76,20 +70,6 @@ export interface SplitPass {
 
 const PLATFORMS: readonly Platform[] = ['linux', 'windows', 'darwin', 'freebsd', 'other'];
 
-/**
- * The sections assessHost reads, as the collector's assessStoredHost picks them from the
- * stored host (collector/src/posture/assess.ts). Should the two drift apart, the scores
- * stop matching the service's and the benchmark's check fails.
- */
-function sectionsOf(host: HostDetail): AssessedSections {
-  const sections: Record<string, unknown> = {};
-  for (const name of ['system', 'performance', 'patches', 'software', 'security', 'outbox']) {
-    const data = host.sections[name as keyof HostDetail['sections']]?.data;
-    if (data !== undefined) sections[name] = data;
-  }
-  return sections as AssessedSections;
-}
-
 export async function splitPass(
   collector: CollectorModules,
   store: SqliteStore,
@@ -129,7 +109,7 @@ export async function splitPass(
     if (!host) throw new Error(`host ${id} is gone from the store`);
     const attributes = await store.posture.getHostAttributes(id);
     const t1 = performance.now();
-    const assessment: HostAssessment = assessHost(sectionsOf(host), {
+    const assessment: HostAssessment = assessHost(collector.sectionsOf(host), {
       now,
       lastSeenAt: host.lastReportAt,
       platform: PLATFORMS.find((p) => p === host.os.platform),

@@ -46,7 +46,7 @@ export async function loadTenantContext(
 const PLATFORMS: readonly Platform[] = ['linux', 'windows', 'darwin', 'freebsd', 'other'];
 
 /** The sections assessHost reads (all of them), as the store returns them. */
-function sectionsOf(host: HostDetail): AssessedSections {
+export function sectionsOf(host: HostDetail): AssessedSections {
   const sections: Record<string, unknown> = {};
   for (const name of KNOWN_SECTIONS) {
     const value = host.sections[name]?.data;

@@ -15,9 +15,9 @@
 //   an agent gone quiet, an OS reaching end of life, an acceptance expiring), and records a
 //   tenant point at least daily.
 import type { EndOfLifeData, LifecycleResult, SectionName } from '@vcio/shared';
-import { CATEGORIES, loadEndOfLife, tenantScore } from '@vcio/shared';
+import { loadEndOfLife, tenantCategoryScores, tenantScore } from '@vcio/shared';
 import type { CollectorEvents } from '../events.js';
-import type { CategoryScores, HostPostureRecord, Store } from '../store/types.js';
+import type { HostPostureRecord, Store } from '../store/types.js';
 import { assessStoredHost, loadTenantContext, postureWrite, type TenantContext } from './assess.js';
 
 export interface PostureLogger {
@@ -333,13 +333,7 @@ export class PostureService {
     const settings = (context ?? (await loadTenantContext(this.store, tenantId, now))).settings;
     const hosts = await this.store.posture.tenantScoreInputs(tenantId);
     const score = tenantScore(hosts, settings.serverWeight);
-    const categories = {} as CategoryScores;
-    for (const category of CATEGORIES) {
-      categories[category] = tenantScore(
-        hosts.map((h) => ({ score: h.categories[category] ?? null, role: h.role })),
-        settings.serverWeight,
-      );
-    }
+    const categories = tenantCategoryScores(hosts, settings.serverWeight);
     const previous =
       this.tenantScores.get(tenantId) ??
       (

@@ -5,6 +5,7 @@
 import {
   CATEGORIES,
   resolvePostureSettings,
+  tenantCategoryScores,
   tenantScore,
   type HostRole,
   type Severity,
@@ -58,16 +59,9 @@ function tenantCategories(
   hosts: { categories: CategoryScores; role: HostRole }[],
   serverWeight: number,
 ): CategoryScores {
-  const out = {} as CategoryScores;
-  for (const category of CATEGORIES) {
-    out[category] = round2(
-      tenantScore(
-        hosts.map((h) => ({ score: h.categories[category] ?? null, role: h.role })),
-        serverWeight,
-      ),
-    );
-  }
-  return out;
+  const scores = tenantCategoryScores(hosts, serverWeight);
+  for (const category of CATEGORIES) scores[category] = round2(scores[category]);
+  return scores;
 }
 
 const roundedCategories = (c: CategoryScores): CategoryScores =>

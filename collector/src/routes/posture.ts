@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import {
-  CATEGORIES,
   findCheck,
   resolvePostureSettings,
+  tenantCategoryScores,
   tenantScore,
   type DeepPartialSettings,
 } from '@vcio/shared';
@@ -23,7 +23,7 @@ import {
   topFindingsView,
   trendView,
 } from '../posture/views.js';
-import type { CategoryScores, FindingRecord, Store } from '../store/types.js';
+import type { FindingRecord, Store } from '../store/types.js';
 import { requireAdmin, visibleHost, visibleTenant } from './visibility.js';
 
 const DAY = 86_400_000;
@@ -232,13 +232,7 @@ export const postureRoutes =
         const now = new Date();
         const settings = resolvePostureSettings(await store.posture.getTenantSettings(tenant.id));
         const hosts = await store.posture.tenantScoreInputs(tenant.id);
-        const categories = {} as CategoryScores;
-        for (const category of CATEGORIES) {
-          categories[category] = tenantScore(
-            hosts.map((h) => ({ score: h.categories[category] ?? null, role: h.role })),
-            settings.serverWeight,
-          );
-        }
+        const categories = tenantCategoryScores(hosts, settings.serverWeight);
         const byCheck = await store.posture.openFindingsByCheck(tenant.id);
         const top = byCheck
           .sort(

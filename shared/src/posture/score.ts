@@ -166,6 +166,21 @@ export function evaluateHost(
 
 export const DEFAULT_SERVER_WEIGHT = 2;
 
+/** Each category's tenant score: the same weighted mean over the hosts' category scores. */
+export function tenantCategoryScores(
+  hosts: readonly { categories: Partial<Record<Category, number | null>>; role: HostRole | null }[],
+  serverWeight = DEFAULT_SERVER_WEIGHT,
+): Record<Category, number | null> {
+  const out = {} as Record<Category, number | null>;
+  for (const category of CATEGORIES) {
+    out[category] = tenantScore(
+      hosts.map((h) => ({ score: h.categories[category] ?? null, role: h.role })),
+      serverWeight,
+    );
+  }
+  return out;
+}
+
 /** Mean of host scores, servers counted serverWeight times; hosts without a score skipped. */
 export function tenantScore(
   hosts: readonly { score: number | null; role: HostRole | null }[],
