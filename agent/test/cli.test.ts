@@ -294,7 +294,10 @@ t.test('once: a report kept while the collector is down goes out with the next r
   const dir = await enrolledState(t, { url: `http://127.0.0.1:${port}` } as FakeCollector);
   const down = await runCli(['once', '--max-attempts', '1'], stateEnv(dir));
   t.equal(down.code, ExitCode.unreachable, 'exit 4: the RMM script sees it');
-  t.match(down.stderr, /"outbox":\{"queued":1,"dropped":0\},"msg":"report queued"/);
+  t.match(
+    down.stderr,
+    /"outbox":\{"queued":1,"dropped":0,"lastDroppedAt":null\},"msg":"report queued"/,
+  );
   const queued = readdirSync(path.join(dir, 'outbox')).filter((n) => n.endsWith('.json'));
   t.equal(queued.filter((n) => n !== 'counters.json').length, 1, 'one report on disk');
 

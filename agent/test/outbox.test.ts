@@ -66,21 +66,30 @@ t.test('past a bound the oldest are dropped, counted and logged', async (t) => {
   const stateDir = t.testdir();
   const log = captureLogger();
   const outbox = await Outbox.open(stateDir, { logger: log.logger, limits: { maxReports: 3 } });
+  t.equal(outbox.stats().lastDroppedAt, null, 'never dropped yet');
+  const before = Date.now();
   for (let i = 0; i < 5; i++) await outbox.enqueue(makeReport(i));
   t.equal(outbox.queued, 3);
-  t.same(outbox.stats(), { queued: 3, dropped: 2 });
+  const stats = outbox.stats();
+  t.same({ queued: stats.queued, dropped: stats.dropped }, { queued: 3, dropped: 2 });
+  const droppedAt = Date.parse(stats.lastDroppedAt ?? '');
+  t.ok(droppedAt >= before && droppedAt <= Date.now(), 'when the drop happened');
   t.match(log.text(), /"msg":"outbox full: oldest reports dropped"/);
   t.match(log.text(), /"level":40/);
   const saved = JSON.parse(
     await readFile(path.join(stateDir, OUTBOX_DIR, COUNTERS_FILE), 'utf8'),
   ) as unknown;
-  t.same(saved, { dropped: 2, corrupt: 0, rejected: 0 });
+  t.same(saved, { dropped: 2, corrupt: 0, rejected: 0, lastDroppedAt: stats.lastDroppedAt });
 
   // the counter is persisted; a smaller byte bound applies on the next open
   const oneSize = Math.ceil(outbox.bytes / 3);
   const reopened = await Outbox.open(stateDir, { logger, limits: { maxBytes: oneSize * 2 } });
   t.equal(reopened.queued, 2);
   t.equal(reopened.totals.dropped, 3);
+  t.ok(
+    Date.parse(reopened.stats().lastDroppedAt!) >= droppedAt,
+    'the time of the last drop is kept across opens',
+  );
   t.same(await drainAll(reopened), ['host-3', 'host-4'], 'the newest are kept');
 });
 

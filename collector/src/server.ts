@@ -13,6 +13,7 @@ import {
 } from './config.js';
 import { CollectorEvents } from './events.js';
 import { requireApiToken } from './http/auth.js';
+import { registerAuthLimits } from './http/auth-limits.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerGzipBodies } from './http/gzip.js';
 import { liveRoutes, MAX_CLIENT_MESSAGE_BYTES, type LiveOptions } from './live/index.js';
@@ -96,6 +97,7 @@ export function buildServer({
   app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
   registerGzipBodies(app, config.bodyLimitBytes);
+  registerAuthLimits(app);
 
   app.addHook('onResponse', (request, reply, done) => {
     if (reply.statusCode >= 400) {

@@ -34,11 +34,24 @@ interface InstallFlags {
 /** The system the commands act on: the real machine, or the files staged under --root. */
 export type SystemFor = (root: string | undefined) => ServiceSystem;
 
+/**
+ * --root from the environment: the install one-liners the collector hands out run
+ * `install --url ...` with fixed arguments, so packaging scripts and the end-to-end test
+ * (test/e2e/agent-binary.test.ts) stage those installs with this variable instead.
+ */
+export const INSTALL_ROOT_ENV = 'VCIO_AGENT_INSTALL_ROOT';
+
 function rootOption(): Option {
   return new Option(
     '--root <dir>',
     'packaging and testing aid: put the files under <dir> (as DESTDIR does) and leave the service manager alone; needs no administrator rights',
-  );
+  ).env(INSTALL_ROOT_ENV);
+}
+
+/** The staging root, if any; the variable set but empty counts as unset, as elsewhere. */
+function stagingRoot(command: Command, root: string | undefined): string | undefined {
+  if (root === '' && command.getOptionValueSource('root') === 'env') return undefined;
+  return root === undefined ? undefined : path.resolve(root);
 }
 
 class ProgressLog {
@@ -93,11 +106,12 @@ export function addServiceCommands(
     flags: { root?: string; verbose?: boolean },
     env: CommandEnv,
   ) => {
-    const system = systemFor(flags.root === undefined ? undefined : path.resolve(flags.root));
+    const root = stagingRoot(command, flags.root);
+    const system = systemFor(root);
     const log = new ProgressLog(flags.verbose === true, env.stdout, () => system.now());
     const ctx: FlowContext = {
       system,
-      activate: flags.root === undefined,
+      activate: root === undefined,
       stateDir: stateDirOf(command, system.env),
       say: log.say,
     };

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AgentRecord, ApiRole, Store } from '../store/types.js';
 import { bearerCredential, secretMatches } from '../security/tokens.js';
+import { afterAuthFailure } from './auth-limits.js';
 import { HttpError } from './errors.js';
 
 declare module 'fastify' {
@@ -40,10 +41,10 @@ async function verifyBearer<T extends { secretHash: Buffer; revokedAt: Date | nu
   find: (id: string) => Promise<T | null>,
 ): Promise<T> {
   const presented = bearerCredential(request.headers.authorization);
-  if (!presented) throw unauthenticated(what);
+  if (!presented) throw afterAuthFailure(request, unauthenticated(what));
   const record = await find(presented.id);
   const ok = secretMatches(presented.secret, record?.secretHash ?? null);
-  if (!ok || !record || record.revokedAt) throw invalid(what);
+  if (!ok || !record || record.revokedAt) throw afterAuthFailure(request, invalid(what));
   return record;
 }
 

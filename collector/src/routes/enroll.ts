@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { EnrollRequest, EnrollResponse, ErrorBody } from '@vcio/shared';
+import { enrollmentLimitHooks } from '../http/auth-limits.js';
 import { HttpError } from '../http/errors.js';
 import { strictBodyCompiler } from '../http/validation.js';
 import { hashSecret, newSecret, secretMatches, splitCredential } from '../security/tokens.js';
@@ -22,6 +23,7 @@ export const enrollRoutes =
           response: { 201: EnrollResponse, '4xx': ErrorBody },
         },
         validatorCompiler: strictBodyCompiler,
+        ...enrollmentLimitHooks(),
       },
       async (request, reply) => {
         const { token, machineId, hostname, agentVersion } = request.body;
