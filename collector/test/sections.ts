@@ -14,11 +14,10 @@ import {
   type PatchSource,
   type PendingUpdate,
   type Report,
-  type SecuritySection,
   type SoftwareItem,
   type SoftwareSection,
 } from '@vcio/shared';
-import { sampleReport } from '@vcio/shared/testing';
+import { samplePendingUpdate, sampleReport, sampleSecurity } from '@vcio/shared/testing';
 import type { TestCollector } from './helpers.js';
 
 export const DEBIAN_OPENSSL_TEAM =
@@ -49,26 +48,7 @@ export function hashOnly(full: SoftwareSection): SoftwareSection {
   return { ...full, items: null };
 }
 
-export function pending(
-  name: string,
-  currentVersion: string,
-  availableVersion: string,
-  extra: Partial<PendingUpdate> = {},
-): PendingUpdate {
-  return {
-    name,
-    kb: null,
-    currentVersion,
-    availableVersion,
-    security: null,
-    severity: null,
-    classification: null,
-    advisories: [],
-    restartRequired: null,
-    releasedAt: null,
-    ...extra,
-  };
-}
+export const pending = samplePendingUpdate;
 
 export function patchSource(
   manager: PatchSource['manager'],
@@ -93,50 +73,7 @@ export function patches(sources: PatchSource[]): PatchesSection {
   return { sources, rebootRequired: false, rebootReasons: [] };
 }
 
-export function security(): SecuritySection {
-  return {
-    firewall: { enabled: null, products: [], reason: 'nft list ruleset needs root (exit 1)' },
-    encryption: { volumes: [], reason: 'no block devices visible in this container' },
-    antimalware: { products: [], reason: null },
-    automaticUpdates: {
-      enabled: true,
-      mechanism: 'unattended-upgrades',
-      installsAutomatically: true,
-      detail: null,
-      reason: null,
-    },
-    listening: {
-      services: [
-        {
-          protocol: 'tcp',
-          address: '0.0.0.0',
-          port: 22,
-          process: 'sshd',
-          pid: 612,
-          exposed: true,
-          risk: null,
-        },
-      ],
-      reason: null,
-    },
-    ssh: {
-      present: true,
-      permitRootLogin: null,
-      passwordAuthentication: null,
-      reason: 'sshd -T needs root (exit 255)',
-    },
-    administrators: { groups: ['sudo'], members: ['alice'], reason: null },
-    guest: { enabled: null, reason: 'Linux has no guest account' },
-    secureBoot: { enabled: null, reason: 'mokutil is not installed' },
-    timeSync: {
-      synchronized: true,
-      service: 'systemd-timesyncd',
-      source: null,
-      offsetSeconds: null,
-      reason: null,
-    },
-  };
-}
+export const security = sampleSecurity;
 
 export function outbox(): OutboxSection {
   return { queued: 3, dropped: 0 };

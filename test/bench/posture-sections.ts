@@ -5,79 +5,16 @@
 import {
   softwareHash,
   type PatchesSection,
-  type PendingUpdate,
-  type SecuritySection,
   type SoftwareItem,
   type SoftwareSection,
 } from '@vcio/shared';
+import { sampleSecurity, samplePendingUpdate } from '@vcio/shared/testing';
 
 const DAY = 86_400_000;
 
-export function securitySection(): SecuritySection {
-  return {
-    firewall: { enabled: null, products: [], reason: 'nft list ruleset needs root (exit 1)' },
-    encryption: { volumes: [], reason: 'no block devices visible in this container' },
-    antimalware: { products: [], reason: null },
-    automaticUpdates: {
-      enabled: true,
-      mechanism: 'unattended-upgrades',
-      installsAutomatically: true,
-      detail: null,
-      reason: null,
-    },
-    listening: {
-      services: [
-        {
-          protocol: 'tcp',
-          address: '0.0.0.0',
-          port: 22,
-          process: 'sshd',
-          pid: 612,
-          exposed: true,
-          risk: null,
-        },
-      ],
-      reason: null,
-    },
-    ssh: {
-      present: true,
-      permitRootLogin: null,
-      passwordAuthentication: null,
-      reason: 'sshd -T needs root (exit 255)',
-    },
-    administrators: { groups: ['sudo'], members: ['alice'], reason: null },
-    guest: { enabled: null, reason: 'Linux has no guest account' },
-    secureBoot: { enabled: null, reason: 'mokutil is not installed' },
-    timeSync: {
-      synchronized: true,
-      service: 'systemd-timesyncd',
-      source: null,
-      offsetSeconds: null,
-      reason: null,
-    },
-  };
-}
+export const securitySection = sampleSecurity;
 
-function update(
-  name: string,
-  currentVersion: string,
-  availableVersion: string,
-  extra: Partial<PendingUpdate> = {},
-): PendingUpdate {
-  return {
-    name,
-    kb: null,
-    currentVersion,
-    availableVersion,
-    security: null,
-    severity: null,
-    classification: null,
-    advisories: [],
-    restartRequired: null,
-    releasedAt: null,
-    ...extra,
-  };
-}
+const update = samplePendingUpdate;
 
 /**
  * apt with five pending updates, two of them security updates released 20 days before

@@ -239,7 +239,9 @@ export class PostureService {
 
   private afterDrain(): void {
     if (this.queue.size > 0 || this.dirtyTenants.size > 0) {
-      const next = this.dirtyTenants.size > 0 ? 0 : Math.min(...this.queue.values());
+      let next = this.dirtyTenants.size > 0 ? 0 : Infinity;
+      // a loop, not Math.min(...): a queue of every host of a large fleet is too many arguments
+      for (const at of this.queue.values()) if (at < next) next = at;
       this.schedule(Math.max(this.options.debounceMs, next - this.now().getTime()));
     }
     if (!this.hasDueWork()) this.wakeIdle();

@@ -4,7 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { newReportId } from '../report/report-id.js';
 import type { Report } from '../report/report.js';
+import type { PendingUpdate } from '../report/patches.js';
 import type { PerformanceSection } from '../report/performance.js';
+import type { SecuritySection } from '../report/security.js';
 import type { SystemSection } from '../report/system.js';
 
 const GiB = 1024 ** 3;
@@ -135,4 +137,72 @@ export function sampleReport(options: SampleOptions = {}): Report {
   if (wanted.includes('system')) report.sections.system = sampleSystem(hostname, seed);
   if (wanted.includes('performance')) report.sections.performance = samplePerformance(seed);
   return report;
+}
+
+/** A Linux machine's security settings as a non-root agent reads them (many unknowns). */
+export function sampleSecurity(): SecuritySection {
+  return {
+    firewall: { enabled: null, products: [], reason: 'nft list ruleset needs root (exit 1)' },
+    encryption: { volumes: [], reason: 'no block devices visible in this container' },
+    antimalware: { products: [], reason: null },
+    automaticUpdates: {
+      enabled: true,
+      mechanism: 'unattended-upgrades',
+      installsAutomatically: true,
+      detail: null,
+      reason: null,
+    },
+    listening: {
+      services: [
+        {
+          protocol: 'tcp',
+          address: '0.0.0.0',
+          port: 22,
+          process: 'sshd',
+          pid: 612,
+          exposed: true,
+          risk: null,
+        },
+      ],
+      reason: null,
+    },
+    ssh: {
+      present: true,
+      permitRootLogin: null,
+      passwordAuthentication: null,
+      reason: 'sshd -T needs root (exit 255)',
+    },
+    administrators: { groups: ['sudo'], members: ['alice'], reason: null },
+    guest: { enabled: null, reason: 'Linux has no guest account' },
+    secureBoot: { enabled: null, reason: 'mokutil is not installed' },
+    timeSync: {
+      synchronized: true,
+      service: 'systemd-timesyncd',
+      source: null,
+      offsetSeconds: null,
+      reason: null,
+    },
+  };
+}
+
+/** A pending update; what the source does not say is null. */
+export function samplePendingUpdate(
+  name: string,
+  currentVersion: string,
+  availableVersion: string,
+  extra: Partial<PendingUpdate> = {},
+): PendingUpdate {
+  return {
+    name,
+    kb: null,
+    currentVersion,
+    availableVersion,
+    security: null,
+    severity: null,
+    classification: null,
+    advisories: [],
+    restartRequired: null,
+    releasedAt: null,
+    ...extra,
+  };
 }
