@@ -16,6 +16,7 @@ import { requireApiToken } from './http/auth.js';
 import { registerAuthLimits } from './http/auth-limits.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerGzipBodies } from './http/gzip.js';
+import { registerFiniteQueryNumbers } from './http/validation.js';
 import { liveRoutes, MAX_CLIENT_MESSAGE_BYTES, type LiveOptions } from './live/index.js';
 import { CollectorMetrics, metricsRoutes } from './metrics/index.js';
 import { PostureService } from './posture/service.js';
@@ -97,6 +98,7 @@ export function buildServer({
   app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
   registerGzipBodies(app, config.bodyLimitBytes);
+  registerFiniteQueryNumbers(app);
   registerAuthLimits(app);
 
   app.addHook('onResponse', (request, reply, done) => {

@@ -203,3 +203,20 @@ t.test('healthz says ok, and 503 when the database is gone', async (t) => {
   t.equal(down.statusCode, 503);
   t.equal(down.json().error, 'storage_unavailable');
 });
+
+t.test('numbers too large to represent are a 400, not a 500', async (t) => {
+  const c = await testCollector(t);
+  for (const query of ['limit=1e309', 'offset=-1e309', 'limit=Infinity']) {
+    for (const path of ['/api/v1/hosts', '/api/v1/audit', '/api/v1/tenants/default/findings']) {
+      const res = await c.app.inject({ method: 'GET', url: `${path}?${query}`, headers: c.admin });
+      t.equal(res.statusCode, 400, `${path}?${query}: ${res.body}`);
+      t.match(res.json(), { error: 'invalid_request', message: /must be a finite number/ });
+    }
+  }
+  const name = await c.app.inject({
+    method: 'GET',
+    url: '/api/v1/software?name=Infinity',
+    headers: c.admin,
+  });
+  t.equal(name.statusCode, 200, 'a text parameter may say Infinity');
+});

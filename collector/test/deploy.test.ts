@@ -390,7 +390,7 @@ t.test('install commands: admin only, tenant-scoped, token shown once', async (t
     platforms: { available: ['linux-x64'], missing: ['win-x64', 'darwin-x64', 'darwin-arm64'] },
     notice: /shown only in this answer/,
   });
-  t.match(answer.enrollmentToken, /^et_\w+\.\S+$/);
+  t.match(answer.enrollmentToken, /^et_[\w-]+\.\S+$/);
   const hours = (Date.parse(answer.token.expiresAt) - Date.now()) / 3_600_000;
   t.ok(hours > 71.9 && hours <= 72, `expires in 72 h by default (${hours})`);
   t.ok(

@@ -7,8 +7,9 @@
 // validated by this Ajv instead: no coercion, no defaults, no removal.
 import { Ajv, type AnySchema } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import { isDateTime } from '@vcio/shared';
+import { HttpError } from './errors.js';
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -24,3 +25,35 @@ export const strictBodyCompiler: FastifySchemaCompiler<AnySchema> = ({ schema })
   const id = (schema as { $id?: string }).$id;
   return (id && ajv.getSchema(id)) || ajv.compile(schema);
 };
+
+/** The JSON Schema type of a query-string property, where the route declares one. */
+function declaredType(request: FastifyRequest, name: string): unknown {
+  const schema = request.routeOptions.schema?.querystring as
+    { properties?: Record<string, { type?: unknown }> } | undefined;
+  return schema?.properties?.[name]?.type;
+}
+
+/**
+ * Query-string numbers must be finite. Ajv coerces "1e309" to Infinity, and its integer
+ * and range checks let Infinity through; the store then fails on it (a 500). Checked once
+ * here, before validation, for every route whose schema declares a numeric parameter.
+ */
+export function registerFiniteQueryNumbers(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    const query = request.query as Record<string, unknown> | null;
+    if (!query || typeof query !== 'object') return;
+    for (const [name, value] of Object.entries(query)) {
+      const type = declaredType(request, name);
+      if (type !== 'integer' && type !== 'number') continue;
+      for (const text of [value].flat()) {
+        if (typeof text === 'string' && Math.abs(Number(text)) === Infinity) {
+          throw new HttpError(
+            400,
+            'invalid_request',
+            `querystring/${name} must be a finite number`,
+          );
+        }
+      }
+    }
+  });
+}
