@@ -1,12 +1,13 @@
 // The vcio live console: sign in with an API token, pick a tenant, watch its hosts and
 // their posture scores update over the live feed (/api/v1/live), open a host for its
-// posture (findings, accepted risks, lifecycle), inventory and performance.
+// posture (findings, accepted risks, lifecycle), inventory and performance, its site (an
+// admin moves it to another); and the views of other modules (installView).
 // Plain ES module, no framework and no build step. Everything from the API is put in the
 // page with textContent, never as HTML.
 /* global document, Node, location, requestAnimationFrame */
 import uPlot from '/console/vendor/uPlot.esm.js';
-import '/console/technology.js';
-import '/console/deploy.js';
+import technologyView from '/console/technology.js';
+import deployView from '/console/deploy.js';
 
 const TOKEN_KEY = 'vcio.token';
 const TENANT_KEY = 'vcio.tenant';
@@ -17,6 +18,7 @@ const LIFECYCLE_REFRESH_MS = 10 * 60_000;
 /** A host's assessment sends posture.changed and finding events together: one reload. */
 const POSTURE_RELOAD_DELAY_MS = 400;
 const LIFECYCLE_RELOAD_DELAY_MS = 2_000;
+const HOSTS_RELOAD_DELAY_MS = 2_000;
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -35,6 +37,10 @@ const state = {
   postureSeq: 0,
   /** hostId -> row model */
   hosts: new Map(),
+  /** the watched tenant's open sites, by slug */
+  sites: [],
+  /** site filter: '' any, '-' hosts in no site, else a site id */
+  site: '',
   online: new Set(),
   sort: { key: 'lastSeen', dir: -1 },
   filter: '',
@@ -51,6 +57,7 @@ const state = {
   retryTimer: null,
   watchdog: null,
   renderQueued: false,
+  hostsReload: null,
 };
 
 // ---------- REST ----------
@@ -62,9 +69,14 @@ class ApiError extends Error {
   }
 }
 
-async function api(path) {
+async function api(path, { method = 'GET', send } = {}) {
   const res = await fetch(`/api/v1${path}`, {
-    headers: { authorization: `Bearer ${state.token}` },
+    method,
+    headers: {
+      authorization: `Bearer ${state.token}`,
+      ...(send === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(send === undefined ? {} : { body: JSON.stringify(send) }),
   });
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new ApiError(res.status, body.message || `${res.status} ${res.statusText}`);
@@ -174,12 +186,56 @@ function el(tag, props = {}, ...children) {
 
 // ---------- views ----------
 
+const APP_VIEWS = ['signin-view', 'hosts-view', 'host-view'];
+
 function show(view) {
-  for (const id of ['signin-view', 'hosts-view', 'host-view']) $(`#${id}`).hidden = id !== view;
+  closeView(false);
+  for (const id of APP_VIEWS) $(`#${id}`).hidden = id !== view;
   const signedIn = view !== 'signin-view';
   $('#tenant-picker').hidden = !signedIn;
   $('#tenant-scores').hidden = !signedIn;
   $('#signout').hidden = !signedIn;
+  for (const v of extraViews) v.button.hidden = !signedIn;
+}
+
+// ---------- views of other modules ----------
+// technology.js and deploy.js build a section and a header button each and export them
+// with onOpen/onClose; switching views stays here, in one place: opening one hides every
+// other view, show() (a tenant picked, a host opened, signing out) closes it, and its back
+// button returns to the view it was opened from.
+
+const extraViews = [];
+/** { view, previous } while a view of another module shows */
+let openExtra = null;
+
+function installView(view) {
+  const back = el('button', { type: 'button', class: 'back' }, '← Back');
+  back.addEventListener('click', () => closeView(true));
+  view.section.hidden = true;
+  view.section.prepend(back);
+  view.button.hidden = true;
+  view.button.addEventListener('click', () => openView(view));
+  $('#signout').before(view.button);
+  $('main').append(view.section);
+  extraViews.push(view);
+}
+
+function openView(view) {
+  const previous = openExtra?.previous ?? APP_VIEWS.find((id) => !$(`#${id}`).hidden);
+  closeView(false);
+  for (const id of APP_VIEWS) $(`#${id}`).hidden = true;
+  openExtra = { view, previous: previous ?? 'hosts-view' };
+  view.section.hidden = false;
+  void view.onOpen?.();
+}
+
+function closeView(goBack) {
+  if (!openExtra) return;
+  const { view, previous } = openExtra;
+  openExtra = null;
+  view.section.hidden = true;
+  view.onClose?.();
+  if (goBack) show(previous);
 }
 
 function setLiveState(s, text) {
@@ -236,6 +292,8 @@ function signOut(message = '') {
   clearInterval(state.lifecycleTimer);
   clearTimeout(state.lifecycleReload);
   state.lifecycleReload = null;
+  clearTimeout(state.hostsReload);
+  state.hostsReload = null;
   state.tenants.clear();
   state.lifecycle.clear();
   state.hosts.clear();
@@ -252,6 +310,8 @@ function hostModel(summary) {
     hostname: summary.hostname,
     os: summary.os ?? null,
     lastSeen: summary.lastSeen,
+    /** { id, slug, name } or null; undefined: not known yet (a host first seen live) */
+    site: summary.site,
     pending: null,
     rebootRequired: null,
     /** { score, assessedAt } or null when the collector has not assessed it yet */
@@ -357,7 +417,82 @@ async function selectTenant(tenantId) {
   openLive();
   clearInterval(state.lifecycleTimer);
   state.lifecycleTimer = setInterval(() => void loadLifecycle(), LIFECYCLE_REFRESH_MS);
+  state.sites = [];
+  state.site = '';
+  renderSiteFilter();
+  void loadSites();
   await reloadHosts();
+}
+
+// ---------- sites ----------
+
+/** The tenant's open sites, for the filter and the host view's move control. */
+async function loadSites() {
+  const tenant = state.tenant;
+  try {
+    const { sites } = await api(`/tenants/${encodeURIComponent(tenant)}/sites`);
+    if (tenant !== state.tenant) return;
+    state.sites = sites;
+    renderSiteFilter();
+  } catch (error) {
+    if (error.status === 401) signOut('The token was rejected: sign in again.');
+    else banner(`Could not load sites: ${error.message}`);
+  }
+}
+
+/** "All sites", "No site" and each site; hidden while the tenant has no site. */
+function renderSiteFilter() {
+  const select = $('#site-filter');
+  select.replaceChildren(
+    el('option', { value: '' }, 'All sites'),
+    el('option', { value: '-' }, 'No site'),
+    ...state.sites.map((s) => el('option', { value: s.id }, s.name)),
+  );
+  if (state.site && state.site !== '-' && !state.sites.some((s) => s.id === state.site)) {
+    state.site = '';
+  }
+  select.value = state.site;
+  $('#site-filter-label').hidden = state.sites.length === 0;
+  scheduleRender();
+}
+
+const siteName = (site) => (site ? site.name : site === null ? '—' : '…');
+
+function renderHostSite(host) {
+  const current = $('#host-site-current');
+  current.textContent = siteName(host.site);
+  const move = $('#host-site-move');
+  move.hidden = state.sites.length === 0;
+  const select = $('#host-site');
+  select.replaceChildren(
+    el('option', { value: '' }, 'No site'),
+    ...state.sites.map((s) => el('option', { value: s.slug }, s.name)),
+  );
+  select.value = host.site?.slug ?? '';
+  $('#host-site-status').textContent = '';
+}
+
+/** PUT /hosts/:id/site: admin tokens only; the answer is the host's site now. */
+async function moveHost(id, slug) {
+  const status = $('#host-site-status');
+  status.textContent = 'Moving…';
+  try {
+    const answer = await api(`/hosts/${encodeURIComponent(id)}/site`, {
+      method: 'PUT',
+      send: { site: slug || null },
+    });
+    const host = state.hosts.get(id);
+    if (host) host.site = answer.site;
+    if (state.selected !== id) return;
+    $('#host-site-current').textContent = siteName(answer.site);
+    status.textContent = 'Moved.';
+    scheduleRender();
+  } catch (error) {
+    status.textContent =
+      error.status === 403
+        ? `Only an admin token can move hosts: ${error.message}`
+        : `Could not move: ${error.message}`;
+  }
 }
 
 /** The tenant's hosts over REST: the list, then the pending-update counts per host. */
@@ -396,6 +531,15 @@ async function reloadHosts() {
   }
 }
 
+/** New hosts arrive in bursts (a deployment): one list reload after the burst. */
+function queueHostsReload() {
+  if (state.hostsReload) return;
+  state.hostsReload = setTimeout(() => {
+    state.hostsReload = null;
+    void reloadHosts();
+  }, HOSTS_RELOAD_DELAY_MS);
+}
+
 function sortValue(host, key) {
   switch (key) {
     case 'online':
@@ -413,6 +557,8 @@ function sortValue(host, key) {
     }
     case 'hostname':
       return host.hostname.toLowerCase();
+    case 'site':
+      return host.site ? host.site.name.toLowerCase() : '\uffff';
     default:
       return host.lastSeen;
   }
@@ -423,6 +569,9 @@ function visibleHosts() {
   const { key, dir } = state.sort;
   return [...state.hosts.values()]
     .filter((h) => !state.onlineOnly || state.online.has(h.id))
+    .filter(
+      (h) => !state.site || (state.site === '-' ? h.site === null : h.site?.id === state.site),
+    )
     .filter(
       (h) =>
         !needle ||
@@ -460,6 +609,7 @@ function renderHosts() {
       { dataset: { hostId: h.id, lastSeen: h.lastSeen, online: String(online) }, tabIndex: 0 },
       el('td', { class: `state ${online ? 'online' : 'offline'}` }, online ? 'online' : 'offline'),
       el('td', { class: 'hostname' }, h.hostname),
+      el('td', { class: 'site' }, siteName(h.site)),
       el('td', { class: 'os' }, formatOs(h.os)),
       el('td', { class: `score ${score.cls}`, title: score.title }, score.text),
       lc
@@ -508,6 +658,7 @@ async function openHost(id) {
   const summary = state.hosts.get(id);
   $('#host-title').textContent = summary?.hostname ?? id;
   $('#inventory').replaceChildren(el('dd', {}, 'Loading…'));
+  renderHostSite({ site: summary?.site });
   $('#posture-status').textContent = 'Loading…';
   $('#posture-status').className = 'muted';
   $('#posture-status').hidden = false;
@@ -522,10 +673,14 @@ async function openHost(id) {
     return;
   }
   if (state.selected !== id) return;
+  const listed = state.hosts.get(id);
+  if (listed) listed.site = host.site ?? null;
+  renderHostSite({ site: host.site ?? null });
   const system = host.sections.system?.data;
   const security = host.sections.security?.data;
   const pairs = [
     ['Hostname', host.hostname],
+    ['Site', siteName(host.site ?? null)],
     ['OS', formatOs(host.os)],
     ['Kernel', system?.os.kernel],
     ['Architecture', system?.os.arch],
@@ -952,6 +1107,8 @@ function applyEvent(event) {
   const d = event.data;
   switch (event.type) {
     case 'host.reported': {
+      // a host new to this page: its site (not in the event) comes with the next list
+      if (!state.hosts.has(event.host)) queueHostsReload();
       const host =
         state.hosts.get(event.host) ??
         hostModel({ id: event.host, hostname: d.hostname, lastSeen: d.lastSeen });
@@ -1024,6 +1181,16 @@ $('#online-only').addEventListener('change', (e) => {
   state.onlineOnly = e.target.checked;
   scheduleRender();
 });
+$('#site-filter').addEventListener('change', (e) => {
+  state.site = e.target.value;
+  scheduleRender();
+});
+$('#host-site-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  if (state.selected) void moveHost(state.selected, $('#host-site').value);
+});
+installView(technologyView);
+installView(deployView);
 for (const th of document.querySelectorAll('#hosts th')) {
   th.addEventListener('click', () => {
     const key = th.dataset.sort;

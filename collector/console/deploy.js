@@ -2,14 +2,13 @@
 // (POST /api/v1/tenants/:tenant/install-commands) and copies the bash and PowerShell
 // one-liners into an RMM script. The enrollment token inside them is shown once.
 //
-// A module of its own, imported by app.js: it adds its header button and its view to the
-// page, and follows app.js through the DOM only (signed in while #signout shows; any
-// other view shown by app.js closes this one), so neither file reaches into the other.
+// A module of its own: it builds its header button and its section, and app.js installs
+// them (installView: the button shows while signed in, opening hides the other views,
+// showing another view closes this one, and its back button returns).
 // Everything from the API goes in with textContent, never as HTML.
-/* global document, MutationObserver, Node */
+/* global document, Node */
 
 const TOKEN_KEY = 'vcio.token';
-const VIEWS = ['signin-view', 'hosts-view', 'host-view'];
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -44,7 +43,7 @@ async function api(path, options = {}) {
 
 // ---------- the view ----------
 
-const button = el('button', { type: 'button', id: 'deploy-open', hidden: true }, 'Deploy agents');
+const button = el('button', { type: 'button', id: 'deploy-open' }, 'Deploy agents');
 const field = (label, input) => el('label', {}, label, ' ', input);
 const tenantSelect = el('select', { id: 'deploy-tenant', required: true });
 const nameInput = el('input', {
@@ -101,11 +100,9 @@ const form = el(
   errorLine,
 );
 
-const back = el('button', { type: 'button', id: 'deploy-back' }, '← Back');
 const view = el(
   'section',
-  { id: 'deploy-view', hidden: true },
-  back,
+  { id: 'deploy-view' },
   el('h2', {}, 'Deploy agents'),
   form,
   result,
@@ -220,15 +217,7 @@ async function loadTokens() {
 
 // ---------- opening and closing ----------
 
-let open = false;
-/** the app view that was showing when this one opened */
-let previous = null;
-
-async function openView() {
-  previous = VIEWS.find((id) => !$(`#${id}`).hidden) ?? 'hosts-view';
-  open = true;
-  for (const id of VIEWS) $(`#${id}`).hidden = true;
-  view.hidden = false;
+async function onOpen() {
   errorLine.textContent = '';
   try {
     const { tenants } = await api('/tenants');
@@ -244,14 +233,10 @@ async function openView() {
   }
 }
 
-function closeView(restore) {
-  if (!open) return;
-  open = false;
-  view.hidden = true;
+function onClose() {
   result.hidden = true;
   // The commands hold a secret: they do not stay in the page once it is left.
   result.replaceChildren();
-  if (restore && previous) $(`#${previous}`).hidden = false;
 }
 
 form.addEventListener('submit', async (e) => {
@@ -285,32 +270,6 @@ tenantSelect.addEventListener('change', () => {
   result.replaceChildren();
   void loadTokens();
 });
-button.addEventListener('click', () => void openView());
-back.addEventListener('click', () => closeView(true));
+// ---------- installed by app.js ----------
 
-// ---------- following app.js ----------
-
-function install() {
-  const signout = $('#signout');
-  signout.before(button);
-  $('main').append(view);
-  const sync = () => {
-    button.hidden = signout.hidden;
-    if (signout.hidden) closeView(false);
-  };
-  new MutationObserver(sync).observe(signout, { attributes: true, attributeFilter: ['hidden'] });
-  // app.js showing one of its views (a tenant picked, signed out) takes over from this one.
-  const takeOver = () => {
-    if (open && VIEWS.some((id) => !$(`#${id}`).hidden)) closeView(false);
-  };
-  for (const id of VIEWS) {
-    new MutationObserver(takeOver).observe($(`#${id}`), {
-      attributes: true,
-      attributeFilter: ['hidden'],
-    });
-  }
-  sync();
-}
-
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', install);
-else install();
+export default { button, section: view, onOpen, onClose };

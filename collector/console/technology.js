@@ -3,11 +3,12 @@
 // versions in use (version sprawl) and the key software past or near its end of support,
 // hardware by manufacturer and model with its age, and the OS distribution.
 //
-// A module of its own, imported by app.js: it adds its header button and its view to the
-// page and follows app.js through the DOM only (signed in while #signout shows; the
-// tenant is #tenant's value; any other view shown closes this one).
+// A module of its own: it builds its header button and its section, and app.js installs
+// them (installView: the button shows while signed in, opening hides the other views,
+// showing another view closes this one, and its back button returns). The tenant is the
+// one picked in the header (#tenant's value).
 // Everything from the API goes in with textContent, never as HTML.
-/* global document, MutationObserver, Node */
+/* global document, Node */
 
 const TOKEN_KEY = 'vcio.token';
 /** Products listed per page of the software table. */
@@ -52,8 +53,7 @@ function table(id, headings, rows, empty) {
 
 // ---------- the view ----------
 
-const button = el('button', { type: 'button', id: 'technology-open', hidden: true }, 'Technology');
-const back = el('button', { type: 'button' }, '← All hosts');
+const button = el('button', { type: 'button', id: 'technology-open' }, 'Technology');
 const title = el('h2', {}, 'Technology');
 const status = el('p', { class: 'muted', role: 'status' });
 const filter = el('input', {
@@ -78,8 +78,7 @@ const os = el('div', { id: 'technology-os' });
 
 const view = el(
   'section',
-  { id: 'technology-view', hidden: true },
-  back,
+  { id: 'technology-view' },
   title,
   status,
   el(
@@ -97,7 +96,6 @@ const view = el(
   el('article', {}, el('h3', {}, 'Operating systems'), os),
 );
 
-let open = false;
 /** Bumped on every (re)load, so an answer for an older tenant or filter is dropped. */
 let generation = 0;
 let products = [];
@@ -236,50 +234,14 @@ more.addEventListener('click', () => {
   });
 });
 
-// ---------- following app.js ----------
+// ---------- installed by app.js ----------
 
-/** The page's other views: app.js's and other modules' sections. */
-const otherViews = () => [...document.querySelectorAll('main > section')].filter((s) => s !== view);
-
-function openView() {
-  for (const section of otherViews()) section.hidden = true;
-  open = true;
-  view.hidden = false;
-  void load();
-}
-
-function closeView(showHosts) {
-  if (!open) return;
-  open = false;
-  view.hidden = true;
-  generation++;
-  if (showHosts) $('#hosts-view').hidden = false;
-}
-
-button.addEventListener('click', openView);
-back.addEventListener('click', () => closeView(true));
-
-function install() {
-  const signout = $('#signout');
-  signout.before(button);
-  $('main').append(view);
-  const sync = () => {
-    button.hidden = signout.hidden;
-    if (signout.hidden) closeView(false);
-  };
-  new MutationObserver(sync).observe(signout, { attributes: true, attributeFilter: ['hidden'] });
-  // Any other view shown (app.js picking a tenant, another module's view) takes over.
-  // Watching all of main also catches views that other modules add after this one.
-  const takeOver = () => {
-    if (open && otherViews().some((s) => !s.hidden)) closeView(false);
-  };
-  new MutationObserver(takeOver).observe($('main'), {
-    subtree: true,
-    attributes: true,
-    attributeFilter: ['hidden'],
-  });
-  sync();
-}
-
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', install);
-else install();
+export default {
+  button,
+  section: view,
+  onOpen: () => void load(),
+  // an answer still on its way is dropped
+  onClose: () => {
+    generation++;
+  },
+};

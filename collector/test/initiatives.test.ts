@@ -4,11 +4,13 @@
 import t from 'tap';
 import type { Report } from '@vcio/shared';
 import { sampleReport, sampleSystem } from '@vcio/shared/testing';
-import { assessRisk, burnDown, dueInstant } from '../src/initiatives/burndown.js';
+import { assessRisk, burnDown, dueInstant, targetMetSince } from '../src/initiatives/burndown.js';
 import { recordInitiativeProgress } from '../src/initiatives/progress.js';
 import { hostsPhrase } from '../src/initiatives/suggestions.js';
 import { describeInitiative, initiativeSummaries } from '../src/initiatives/summary.js';
 import { startInitiativeTracker } from '../src/initiatives/tracker.js';
+import { renderTenantReport } from '../src/reports/render.js';
+import { buildTenantReport } from '../src/reports/tenant-report.js';
 import type { StoredAssessmentDetail } from '../src/posture/assess.js';
 import type { InitiativeRecord, InitiativeTarget, StoredCheckResult } from '../src/store/types.js';
 import { enrollIn, readOnlyToken, testCollector, type TestCollector } from './helpers.js';
@@ -240,6 +242,94 @@ t.test('progress over a simulated month: history, burn-down, at risk', async (t)
     [],
     'cancelled initiatives are not summarised',
   );
+});
+
+t.test('target met: when every host in scope meets it, the initiative says so', async (t) => {
+  const { c, tenantId, hostIds } = await simulatedTenant(t, 3);
+  const [h1, h2, h3] = hostIds as [string, string, string];
+  for (const h of hostIds) await setHost(c, tenantId, h, { encryption: 'fail' }, day(0));
+  const init = initiative(tenantId, ENCRYPTION);
+  await c.store.initiatives.create(init);
+  let clock = day(0);
+  const tracker = startInitiativeTracker({
+    store: c.store,
+    events: c.events,
+    logger: { warn: () => t.fail('no warning expected') },
+    now: () => clock,
+  });
+  t.teardown(() => tracker.stop());
+  const step = async (d: number, host: string, encryption: StoredCheckResult['status']) => {
+    clock = day(d);
+    await setHost(c, tenantId, host, { encryption }, clock);
+    await tracker.recordTenant(tenantId);
+  };
+  await tracker.recordTenant(tenantId);
+  await step(2, h1, 'pass');
+  await step(5, h2, 'pass');
+  let d = await describeInitiative(c.store, init, day(6));
+  t.match(d, { targetMet: false, targetMetAt: null, progress: { met: 2, inScope: 3 } });
+
+  await step(9, h3, 'accepted'); // 100%: an accepted risk counts as met
+  d = await describeInitiative(c.store, init, day(12));
+  t.match(d, { status: 'active', targetMet: true, progress: { ratio: 1, remaining: 0 } });
+  t.same(d.targetMetAt, day(9), 'met since the first point with nothing remaining');
+  t.equal(d.atRisk, false);
+  await step(10, h1, 'pass'); // a daily point with the same counts keeps the date
+  t.same((await describeInitiative(c.store, init, day(11))).targetMetAt, day(9));
+
+  // A host falls back: not met any more; fixed again: met since then, not since day 9.
+  await step(13, h2, 'fail');
+  d = await describeInitiative(c.store, init, day(13));
+  t.match(d, { targetMet: false, targetMetAt: null, progress: { remaining: 1 } });
+  await step(15, h2, 'pass');
+  t.same((await describeInitiative(c.store, init, day(16))).targetMetAt, day(15));
+
+  // Met is not closed: the initiative stays active until the vCIO marks it done, over the
+  // API, where the list, the detail and the report all carry it.
+  const admin = c.admin.authorization;
+  const list = await c.app.inject({
+    method: 'GET',
+    url: '/api/v1/tenants/sim/initiatives',
+    headers: { authorization: admin },
+  });
+  t.match(list.json().initiatives, [
+    { id: init.id, status: 'active', targetMet: true, targetMetAt: day(15).toISOString() },
+  ]);
+  const summary = await initiativeSummaries(c.store, tenantId, day(16));
+  t.match(summary, [{ status: 'active', targetMet: true }]);
+  t.same(summary[0]!.targetMetAt, day(15));
+  const tenant = (await c.store.tenants.getTenant(tenantId))!;
+  const report = await buildTenantReport(c.store, tenant, day(16));
+  t.match(report.initiatives, {
+    available: true,
+    data: [{ targetMet: true, targetMetAt: day(15).toISOString() }],
+  });
+  const html = (await renderTenantReport(report, 'html')).body.toString();
+  t.match(
+    html,
+    /target met<\/span><div class="evidence">every host in scope since 2026-01-16; ready to close/,
+    'the report says the target is met and the initiative can be closed',
+  );
+
+  await c.store.initiatives.update({ ...init, status: 'done', updatedAt: day(20) });
+  const done = await describeInitiative(c.store, { ...init, status: 'done' }, day(30));
+  t.same(done.targetMetAt, day(15), 'a finished initiative keeps when its target was met');
+
+  // An initiative closed by hand before its target was met says so: no date.
+  const early = initiative(tenantId, ENCRYPTION, { id: 'init-early' });
+  await c.store.initiatives.create(early);
+  await c.store.initiatives.recordProgress(early.id, { at: day(1), inScope: 3, met: 1 });
+  const closed = await describeInitiative(c.store, { ...early, status: 'done' }, day(30));
+  t.match(closed, { targetMet: false, targetMetAt: null });
+});
+
+t.test('targetMetSince', async (t) => {
+  const p = (d: number, inScope: number, met: number) => ({ at: day(d), inScope, met });
+  t.equal(targetMetSince([]), null);
+  t.equal(targetMetSince([p(0, 0, 0)]), null, 'nothing in scope has met nothing');
+  t.same(targetMetSince([p(0, 2, 1), p(1, 2, 2), p(2, 2, 2)]), day(1));
+  t.same(targetMetSince([p(0, 2, 2), p(1, 2, 1), p(2, 1, 1)]), day(2), 'the last run only');
+  t.equal(targetMetSince([p(0, 2, 2), p(1, 2, 1)]), null);
 });
 
 t.test('lifecycle and hardware targets, and host filters', async (t) => {

@@ -5,6 +5,8 @@ import t from 'tap';
 import { hardwareAgeYears, type SoftwareItem } from '@vcio/shared';
 import { sampleSystem } from '@vcio/shared/testing';
 import { technologyOverview, ageSummary } from '../src/technology/overview.js';
+import { sqliteTechnologyStore } from '../src/store/sqlite/technology.js';
+import { workerTechnologyStore } from '../src/store/sqlite/technology-thread.js';
 import { enrollIn, readOnlyToken, testCollector, type TestCollector } from './helpers.js';
 import { DEBIAN_OPENSSL_TEAM, dpkg, reportWith, send, software } from './sections.js';
 
@@ -383,6 +385,54 @@ t.test('permissions and bad input', async (t) => {
     );
   }
 });
+
+t.test(
+  'the grouping runs in a worker thread: same answers, clear errors, stopped on close',
+  async (t) => {
+    const { c, tenants } = await fleet(t);
+    // The collector's store delegates to a worker; the same store on this thread must agree.
+    const here = sqliteTechnologyStore(c.store.db);
+    const query = { tenantId: tenants.a.id, sort: 'hosts' as const, limit: 10, offset: 0 };
+    const fromWorker = await c.store.technology.softwareProducts(query);
+    t.equal(fromWorker.total, 3);
+    t.same(fromWorker, await here.softwareProducts(query), 'software products');
+    t.same(
+      await c.store.technology.unsupportedSoftware(tenants.a.id),
+      await here.unsupportedSoftware(tenants.a.id),
+      'unsupported software',
+    );
+    t.same(
+      await c.store.technology.hardwareModels(tenants.a.id),
+      await here.hardwareModels(tenants.a.id),
+      'hardware models',
+    );
+    t.same(
+      await c.store.technology.osDistribution(tenants.a.id),
+      await here.osDistribution(tenants.a.id),
+      'OS distribution',
+    );
+
+    // A worker of its own on the same file: it answers, then is stopped for good.
+    const own = workerTechnologyStore(c.store.path);
+    t.match(await own.osDistribution(tenants.a.id), [{ hosts: 3 }, { hosts: 1 }]);
+    const pending = t.rejects(
+      own.hardwareModels(tenants.a.id),
+      /technology worker was stopped/,
+      'a question out at close fails',
+    );
+    await own.close();
+    await pending;
+    await t.rejects(own.osDistribution(tenants.a.id), /store is closed/, 'none after close');
+
+    // A database that cannot be opened is an error answer, not a hang or a crash.
+    const missing = workerTechnologyStore(`${c.dataDir}/no-such.db`);
+    t.teardown(() => missing.close());
+    await t.rejects(
+      missing.hardwareModels(tenants.a.id),
+      /unable to open|no such file|does not exist/i,
+    );
+  },
+);
 
 t.test('ageSummary', async (t) => {
   t.equal(ageSummary([]), null);

@@ -1,7 +1,10 @@
 // The live console in a real browser (Debian's Chromium through playwright-core): sign in,
 // see this machine's host appear when the real agent reports, see its posture score and
 // lifecycle state arrive, see its row change on the next report without a reload, open it
-// (posture part: category scores, OS lifecycle), and save screenshots checked not blank.
+// (posture part: category scores, OS lifecycle), see its site and move it to another
+// (the host list's site column and filter follow), open the technology and deploy views
+// (the views app.js installs for other modules: one open at a time, back returns), and
+// save screenshots checked not blank.
 //
 // Chromium must be at /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it).
 // Without it the test fails, unless VCIO_SKIP_BROWSER=1. VCIO_SCREENSHOT_DIR keeps the
@@ -141,6 +144,18 @@ t.test('the console shows a host appear and change live, in Chromium', { skip },
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
   });
 
+  // A site before signing in: the console reads the tenant's sites when it picks the tenant.
+  const admin = { authorization: `Bearer ${collector.bootstrap.adminToken}` };
+  const created = await fetch(
+    `${collector.url}/api/v1/tenants/${collector.bootstrap.tenant.slug}/sites`,
+    {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ slug: 'hq', name: 'Head office' }),
+    },
+  );
+  t.equal(created.status, 201, await created.text());
+
   await page.goto(collector.url);
   await page.fill('#token', 'at_nobody.wrong');
   await page.click('#signin');
@@ -250,7 +265,100 @@ t.test('the console shows a host appear and change live, in Chromium', { skip },
   );
   await page.screenshot({ path: join(shots, 'console-host.png'), fullPage: true });
 
-  for (const name of ['console-hosts.png', 'console-host.png']) {
+  // ---- sites: the host view shows the host's site; an admin moves it
+  t.equal(await page.textContent('#host-site-current'), '—', 'in no site yet');
+  t.match(await page.textContent('#inventory'), /Site—/, 'the inventory lists the site');
+  await page.selectOption('#host-site', 'hq');
+  await page.click('#host-site-save');
+  await page.waitForSelector('#host-site-status:text("Moved.")');
+  t.equal(await page.textContent('#host-site-current'), 'Head office', 'moved to the site');
+  const moved = await fetch(`${collector.url}/api/v1/hosts?limit=1`, { headers: admin });
+  t.match(
+    ((await moved.json()) as { hosts: { site: { slug: string } | null }[] }).hosts[0]?.site,
+    { slug: 'hq' },
+    'the collector has it in the site',
+  );
+  await page.click('#back');
+  await page.waitForSelector('#hosts-view:not([hidden])');
+  t.equal(await row.locator('td.site').textContent(), 'Head office', 'the list shows the site');
+  t.notOk(await page.locator('#site-filter-label').isHidden(), 'a site filter while sites exist');
+  await page.selectOption('#site-filter', { label: 'No site' });
+  await page.waitForFunction(
+    () => (globalThis as unknown as PageGlobals).document.querySelector('#hosts tbody tr') === null,
+  );
+  t.equal(await page.locator('#hosts tbody tr').count(), 0, 'No site: the host is filtered out');
+  await page.selectOption('#site-filter', { label: 'Head office' });
+  await row.waitFor();
+  t.equal(await page.locator('#hosts tbody tr').count(), 1, 'its site: the host is listed');
+  await page.selectOption('#site-filter', { label: 'All sites' });
+
+  // ---- the technology view (installed by app.js for technology.js)
+  const hostsView = page.locator('#hosts-view');
+  await page.click('#technology-open');
+  await page.waitForSelector('#technology-view:not([hidden])');
+  t.ok(await hostsView.isHidden(), 'opening a view hides the host list');
+  const technologyStatus = page.locator('#technology-view p[role="status"]');
+  await page.waitForFunction(
+    () =>
+      !/^(Loading…)?$/.test(
+        (globalThis as unknown as PageGlobals).document.querySelector(
+          '#technology-view p[role="status"]',
+        )?.textContent ?? '',
+      ),
+    undefined,
+    { timeout: 15_000 },
+  );
+  t.match(
+    await technologyStatus.textContent(),
+    /^1 hosts, \d+ software products$/,
+    'the tenant overview loaded',
+  );
+  t.ok(
+    (await page.locator('#technology-os-table tbody tr').count()) >= 1,
+    'the OS distribution has a row',
+  );
+  t.ok(
+    (await page.locator('#technology-products tbody tr, #technology-software p').count()) >= 1,
+    "this machine's products (or the line saying there are none)",
+  );
+  await page.screenshot({ path: join(shots, 'console-technology.png'), fullPage: true });
+
+  // ---- the deploy view: opening it closes the technology view; its commands hold a secret
+  await page.click('#deploy-open');
+  await page.waitForSelector('#deploy-view:not([hidden])');
+  t.ok(await page.locator('#technology-view').isHidden(), 'one extra view at a time');
+  await page.waitForSelector(`#deploy-tenant option[value="${collector.bootstrap.tenant.slug}"]`, {
+    state: 'attached',
+  });
+  await page.click('#deploy-create');
+  await page.waitForSelector('#deploy-bash', { timeout: 10_000 });
+  t.match(
+    await page.textContent('#deploy-bash'),
+    new RegExp(collector.url.replace(/[.:/]/g, '\\$&')),
+  );
+  t.ok((await page.textContent('#deploy-powershell'))!.length > 0, 'a PowerShell command too');
+  await page.click('#deploy-view button.back');
+  await page.waitForSelector('#hosts-view:not([hidden])');
+  t.ok(await page.locator('#deploy-view').isHidden(), 'back: the deploy view closes');
+  t.equal(await page.locator('#deploy-bash').count(), 0, 'and its commands leave the page');
+
+  // app.js's own views take over: opening a host closes an open extra view
+  await page.click('#technology-open');
+  await page.waitForSelector('#technology-view:not([hidden])');
+  await page.click('#technology-view button.back');
+  await page.waitForSelector('#hosts-view:not([hidden])');
+  await page.click('#deploy-open');
+  await page.waitForSelector('#deploy-view:not([hidden])');
+  await page.selectOption('#tenant', collector.bootstrap.tenant.id);
+  await page.dispatchEvent('#tenant', 'change');
+  await page.waitForSelector('#hosts-view:not([hidden])');
+  t.ok(await page.locator('#deploy-view').isHidden(), 'picking a tenant closes the view');
+  await page.click('#signout');
+  await page.waitForSelector('#signin-view:not([hidden])');
+  t.ok(await page.locator('#technology-open').isHidden(), 'signed out: no view buttons');
+  t.ok(await page.locator('#deploy-open').isHidden());
+
+  for (const name of ['console-hosts.png', 'console-host.png', 'console-technology.png']) {
     const png = readFileSync(join(shots, name));
     const decoded = pngColours(png);
     t.equal(decoded.width, 1280, `${name} width`);

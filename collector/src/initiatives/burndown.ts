@@ -63,6 +63,23 @@ export function burnDown(
   };
 }
 
+/**
+ * Since when every host in scope has met the target: the first point of the run of points,
+ * ending with the last, in which hosts were in scope and none remained. Null when the last
+ * point has hosts remaining (or none in scope: an empty scope has met nothing). A host that
+ * falls back starts the run over. Closing the initiative stays the vCIO's decision; this
+ * says when it could be closed.
+ */
+export function targetMetSince(points: readonly InitiativeProgressPoint[]): Date | null {
+  let since: Date | null = null;
+  for (let i = points.length - 1; i >= 0; i--) {
+    const p = points[i]!;
+    if (p.inScope === 0 || p.met < p.inScope) break;
+    since = p.at;
+  }
+  return since;
+}
+
 /** Slope of the least-squares line through the points, in remaining hosts per day. */
 function slopePerDay(points: readonly BurnDownPoint[]): number {
   const t0 = points[0]!.at.getTime();

@@ -2,7 +2,13 @@
 // it is at risk. The API's answers and the strategy report (initiativeSummaries) are built
 // here, so both say the same.
 import type { InitiativeHostRow, InitiativeRecord, Store } from '../store/types.js';
-import { assessRisk, burnDown, type BurnDown, type RiskAssessment } from './burndown.js';
+import {
+  assessRisk,
+  burnDown,
+  targetMetSince,
+  type BurnDown,
+  type RiskAssessment,
+} from './burndown.js';
 import { measureInitiative, type InitiativeProgress } from './progress.js';
 
 /** Hosts not meeting the target listed in an initiative's answer. */
@@ -16,6 +22,14 @@ export interface InitiativeSummary {
   startDate: string;
   dueDate: string;
   progress: InitiativeProgress;
+  /** every host in scope meets the target (at the last point: now for an active one) */
+  targetMet: boolean;
+  /**
+   * since when every host in scope has met the target, from the recorded history (the
+   * tracker records a point whenever the counts change); null while hosts remain. The
+   * initiative stays active until the vCIO closes it (status done).
+   */
+  targetMetAt: Date | null;
   atRisk: boolean;
   risk: RiskAssessment;
   burnDown: BurnDown;
@@ -49,6 +63,10 @@ export async function describeInitiative(
       : history[history.length - 1]!;
   const chart = burnDown(initiative, history, current);
   const risk = assessRisk(initiative, chart.actual, now);
+  const points = [...history];
+  const last = points[points.length - 1];
+  if (!last || last.at.getTime() < current.at.getTime()) points.push(current);
+  const targetMetAt = targetMetSince(points);
   return {
     id: initiative.id,
     tenantId: initiative.tenantId,
@@ -64,6 +82,8 @@ export async function describeInitiative(
     createdBy: initiative.createdBy,
     updatedAt: initiative.updatedAt,
     progress,
+    targetMet: targetMetAt !== null,
+    targetMetAt,
     atRisk: risk.atRisk,
     risk,
     burnDown: chart,
@@ -94,6 +114,8 @@ export async function initiativeSummaries(
       startDate: d.startDate,
       dueDate: d.dueDate,
       progress: d.progress,
+      targetMet: d.targetMet,
+      targetMetAt: d.targetMetAt,
       atRisk: d.atRisk,
       risk: d.risk,
       burnDown: d.burnDown,

@@ -142,9 +142,12 @@ function initiatives(doc: Doc, r: TenantReport): void {
       .font('Helvetica-Bold')
       .fontSize(10.5)
       .text(pdfSafe(`${i.title} (${i.owner})`));
+    const outlook = i.targetMetAt
+      ? `target met by every host in scope since ${day(i.targetMetAt)}${i.status === 'active' ? ', ready to close' : ''}`
+      : `${i.atRisk ? 'AT RISK' : 'on track'}: ${i.risk.reason}`;
     line(
       doc,
-      `${i.startDate} to ${i.dueDate}: ${i.progress.met} of ${i.progress.inScope} host(s) (${ratio}%), ${i.atRisk ? 'AT RISK' : 'on track'}: ${i.risk.reason}`,
+      `${i.startDate} to ${i.dueDate}: ${i.progress.met} of ${i.progress.inScope} host(s) (${ratio}%), ${outlook}`,
     );
   }
 }

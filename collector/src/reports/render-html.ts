@@ -294,9 +294,13 @@ function initiativesSection(r: TenantReport): string {
       `${e(i.startDate)} → ${e(i.dueDate)}`,
       `<div class="progress"><div style="width:${Math.round(ratio * 100)}%"></div></div>` +
         `${i.progress.met} of ${i.progress.inScope} host(s) (${Math.round(ratio * 100)}%)`,
-      i.atRisk
-        ? `${badge('sev-high', 'at risk')}<div class="evidence">${e(i.risk.reason)}</div>`
-        : `${badge('st-supported', 'on track')}<div class="evidence">${e(i.risk.reason)}</div>`,
+      i.targetMetAt
+        ? `${badge('st-supported', 'target met')}<div class="evidence">every host in scope ` +
+          `since ${e(i.targetMetAt.slice(0, 10))}` +
+          `${i.status === 'active' ? '; ready to close' : ''}</div>`
+        : i.atRisk
+          ? `${badge('sev-high', 'at risk')}<div class="evidence">${e(i.risk.reason)}</div>`
+          : `${badge('st-supported', 'on track')}<div class="evidence">${e(i.risk.reason)}</div>`,
     ];
   });
   return `<section id="initiatives">

@@ -9,6 +9,8 @@
 // millions) is kept per tenant and reused while the tenant's software is unchanged: the
 // fingerprint is the tenant's hosts and the hash of each one's list (host_software_state),
 // one small indexed read. Filters, sorting and paging then work on the grouped products.
+// The collector runs this store in a worker thread (technology-thread.ts), so the grouping
+// holds up neither ingest nor other requests.
 import { createHash } from 'node:crypto';
 import type {
   HardwareModelRow,
