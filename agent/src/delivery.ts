@@ -6,10 +6,17 @@
 //   2xx                        delete the file, next report
 //   network, 408, 429, 5xx     (after the transport's own retries) stop; the queue waits for
 //                              the next tick or the next `once`
-//   401, 403                   stop and keep everything: the agent's credentials are refused,
+//   401                        stop and keep everything: the agent's credentials are refused,
 //                              not the report, and re-enrolling makes them sendable again
-//   any other 4xx (400, 413)   this report can never be accepted: set it aside as .rejected
-//                              and go on, so one bad report cannot block the queue forever
+//                              (with a CredentialKeeper, rotate.ts: credentials changed on
+//                              disk are used at once; otherwise nothing is sent for a while
+//                              and the refusal is logged once)
+//   any other 4xx (400, 403, 413)  this report can never be accepted: set it aside as
+//                              .rejected and go on, so one bad report cannot block the queue
+//                              forever (403 machine_mismatch: a cloned machine's reports)
+//
+// A queued report is sent as the agent that sends it (report.agent.id is set to the current
+// credentials' agent): reports queued before a re-enrollment belong to the same machine.
 //
 // On the way into the queue a report is prepared: the software list is left out when the
 // collector already holds it (software-upload.ts), and the outbox's own state (queued,
@@ -21,6 +28,7 @@ import { ExitCode } from './exit-codes.js';
 import type { Logger } from './log.js';
 import type { Outbox } from './outbox.js';
 import { SoftwareUpload } from './software-upload.js';
+import type { CredentialKeeper } from './rotate.js';
 import type { Credentials } from './state.js';
 import { sendReport, type RetryPolicy, type TransportDeps } from './transport.js';
 
@@ -46,7 +54,7 @@ export interface DrainResult {
 }
 
 function isCredentialProblem(err: RejectedError): boolean {
-  return err.status === 401 || err.status === 403;
+  return err.status === 401;
 }
 
 /** The report with the outbox's state added when it is worth telling (see the header). */
@@ -59,15 +67,24 @@ export class OutboxDelivery implements ReportDelivery {
   private running: Promise<DrainResult> | undefined;
   private again = false;
   private readonly software: Promise<SoftwareUpload>;
+  private readonly keeper: CredentialKeeper | null;
+  private readonly fixedCredentials: Credentials | null;
 
   constructor(
     readonly outbox: Outbox,
-    private readonly credentials: Credentials,
+    credentials: Credentials | CredentialKeeper,
     private readonly policy: RetryPolicy,
     private readonly deps: TransportDeps,
     private readonly logger: Logger,
   ) {
     this.software = SoftwareUpload.open(outbox.dir, logger);
+    const isKeeper = 'current' in credentials && typeof credentials.current === 'function';
+    this.keeper = isKeeper ? (credentials as CredentialKeeper) : null;
+    this.fixedCredentials = isKeeper ? null : (credentials as Credentials);
+  }
+
+  private get credentials(): Credentials {
+    return this.keeper ? this.keeper.current() : this.fixedCredentials!;
   }
 
   /** Enqueues durably, then starts a drain in the background (see settled()). */
@@ -126,12 +143,19 @@ export class OutboxDelivery implements ReportDelivery {
   /** Resolves when no drain is running: `run` waits for it before it exits. */
   async settled(): Promise<void> {
     while (this.running) await this.running;
+    await this.keeper?.settled();
   }
 
   private async drainQueue(signal?: AbortSignal): Promise<DrainResult> {
     const result: DrainResult = { sent: 0, rejected: 0, queued: 0 };
     try {
       await this.outbox.refresh();
+      // Refused credentials: nothing is sent until they change (or a while has passed).
+      if (this.keeper && this.outbox.queued > 0 && !(await this.keeper.maySend())) {
+        result.error = this.keeper.refusal();
+        result.queued = this.outbox.queued;
+        return result;
+      }
       for (;;) {
         if (signal?.aborted) break;
         const next = await this.outbox.oldest();
@@ -151,6 +175,16 @@ export class OutboxDelivery implements ReportDelivery {
     return result;
   }
 
+  /** Sends as the current agent (see the header). */
+  private send(queued: Report, signal: AbortSignal | undefined) {
+    const credentials = this.credentials;
+    const report =
+      queued.agent.id === credentials.agentId
+        ? queued
+        : { ...queued, agent: { ...queued.agent, id: credentials.agentId } };
+    return sendReport(report, credentials, { policy: this.policy, deps: this.deps, signal });
+  }
+
   /** Sends one queued report; returns the error that stops the drain, if any. */
   private async sendOne(
     name: string,
@@ -161,12 +195,14 @@ export class OutboxDelivery implements ReportDelivery {
     const sections = Object.keys(report.sections);
     let sent;
     try {
-      sent = await sendReport(report, this.credentials, {
-        policy: this.policy,
-        deps: this.deps,
-        signal,
-      });
+      sent = await this.send(report, signal);
     } catch (err) {
+      if (err instanceof RejectedError && isCredentialProblem(err) && this.keeper) {
+        // Other credentials on disk (rotated or re-enrolled by another process): send again
+        // with them at the next turn of the drain; else the keeper logged it, once.
+        if (await this.keeper.refused(err)) return undefined;
+        return err;
+      }
       if (err instanceof RejectedError && !isCredentialProblem(err)) {
         await this.outbox.setAside(name, 'rejected');
         result.rejected++;
@@ -188,6 +224,7 @@ export class OutboxDelivery implements ReportDelivery {
     }
     await this.outbox.remove(name);
     await (await this.software).accepted(report, sent.accepted);
+    this.keeper?.rotateIfAsked(sent.accepted?.rotateSecret);
     result.sent++;
     this.logger.info(
       {

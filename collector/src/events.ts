@@ -31,6 +31,16 @@ export interface ReportRejectedEvent {
   status: number;
 }
 
+/**
+ * An agent's record changed (revoked, rotation started, completed or requested): whoever
+ * caches agent records forgets this one.
+ */
+export interface AgentChangedEvent {
+  agentId: string;
+  tenantId: string;
+  change: 'revoked' | 'rotation_started' | 'rotated' | 'rotation_requested';
+}
+
 export interface AgentEnrolledEvent {
   tenantId: string;
   agentId: string;
@@ -62,6 +72,7 @@ export interface CollectorEventMap {
   'report.duplicate': [{ tenantId: string; agentId: string; reportId: string }];
   'report.rejected': [ReportRejectedEvent];
   'agent.enrolled': [AgentEnrolledEvent];
+  'agent.changed': [AgentChangedEvent];
   'posture.changed': [PostureChangedEvent];
   'finding.opened': [FindingEvent];
   'finding.resolved': [FindingEvent];

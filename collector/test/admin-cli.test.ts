@@ -7,6 +7,7 @@ import t from 'tap';
 import { execFile } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { sampleReport } from '@vcio/shared/testing';
 import { testCollector, type TestCollector } from './helpers.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -234,4 +235,51 @@ t.test('the data directory: from VCIO_DATA_DIR, and a wrong one says so', async 
     /no collector database/,
     'a directory without a database',
   );
+});
+
+t.test('agents: list, ask to rotate, revoke', async (t) => {
+  const c = await testCollector(t);
+  const help = await admin(null, ['agents', '--help']);
+  t.match(help.stdout, /list[\s\S]*revoke[\s\S]*rotate/);
+  const agent = await c.enroll('m-cli');
+  const report = (authorization: string) =>
+    c.app.inject({
+      method: 'POST',
+      url: '/api/v1/reports',
+      headers: { authorization },
+      payload: sampleReport({ agentId: agent.agentId, machineId: 'm-cli', sections: ['system'] }),
+    });
+
+  const listed = await admin(c, ['agents', 'list', 'default']);
+  t.equal(listed.code, 0, listed.stderr);
+  t.match(listed.stdout, /^ID\s+HOSTNAME\s+STATE[\s\S]*host-m-cli\s+active/);
+  t.notOk(listed.stdout.includes(agent.secret), 'no secret listed');
+
+  // Nothing of this agent is cached by the running collector yet, so the change made by
+  // this other process shows at once (with a cached record: within 60 s).
+  const asked = await admin(c, ['agents', 'rotate', agent.agentId]);
+  t.equal(asked.code, 0, asked.stderr);
+  t.match(asked.stderr, /will rotate its secret/);
+  const answer = await report(agent.authorization);
+  t.equal(answer.statusCode, 202);
+  t.equal(answer.json<{ rotateSecret?: boolean }>().rotateSecret, true, 'the agent is told');
+
+  const revoked = await admin(c, ['--json', 'agents', 'revoke', agent.agentId]);
+  t.equal(revoked.code, 0, revoked.stderr);
+  t.same(JSON.parse(revoked.stdout), { id: agent.agentId, revoked: true });
+  oneLineError(
+    t,
+    await admin(c, ['agents', 'revoke', agent.agentId]),
+    /no live agent/,
+    'revoking twice',
+  );
+  const json = JSON.parse(
+    (await admin(c, ['--json', 'agents', 'list', 'default', '--revoked'])).stdout,
+  );
+  t.match(json, { tenant: 'default', agents: [{ id: agent.agentId, state: 'revoked' }] });
+  const active = await admin(c, ['agents', 'list', 'default']);
+  t.notOk(active.stdout.includes(agent.agentId), 'revoked ones hidden');
+
+  const audit = await c.store.audit.query({ action: 'agent.revoke', limit: 5, offset: 0 });
+  t.equal(audit.entries[0]?.actorName, `cli (${userInfo().username})`);
 });

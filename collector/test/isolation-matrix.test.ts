@@ -29,10 +29,19 @@ import {
  * - upgrade: the live feed's plain-HTTP answer, 426 for anyone (its auth: fuzz-live)
  * - enroll: authenticated by the enrollment token in the body, not by a header
  * - agent-write: an agent's own credentials only
+ * - agent-self: an agent's own credentials, acting on that agent only (its secret rotation)
  * - read: any API token, within its tenant
  * - admin-write: an admin token only
  */
-type Access = 'public' | 'download' | 'upgrade' | 'enroll' | 'agent-write' | 'read' | 'admin-write';
+type Access =
+  | 'public'
+  | 'download'
+  | 'upgrade'
+  | 'enroll'
+  | 'agent-write'
+  | 'agent-self'
+  | 'read'
+  | 'admin-write';
 
 interface RouteRule {
   access: Access;
@@ -147,6 +156,12 @@ const ACCESS_TABLE: Record<string, RouteRule> = {
     body: (p) => ({ name: 'matrix', role: 'read', tenant: p.tenant.slug }),
   },
   'DELETE /api/v1/api-tokens/:id': { access: 'admin-write' },
+  'GET /api/v1/tenants/:tenant/agents': { access: 'read' },
+  'DELETE /api/v1/agents/:id': { access: 'admin-write' },
+  'POST /api/v1/agents/:id/rotate': { access: 'admin-write' },
+  // no :id: an agent can only ever rotate the agent its credentials belong to
+  'POST /api/v1/agent/rotate': { access: 'agent-self' },
+  'POST /api/v1/agent/rotate/confirm': { access: 'agent-self' },
   'GET /api/v1/audit': { access: 'read' },
 };
 
@@ -170,6 +185,8 @@ interface Party {
   siteSlug: string;
   enrollmentTokenId: string;
   spareApiTokenId: string;
+  /** an agent of the tenant to revoke (the party's own agent keeps reporting) */
+  spareAgentId: string;
 }
 
 type CallerName =
@@ -196,6 +213,8 @@ function allowed(rule: RouteRule, caller: Caller, target: Party | null): number[
       return [401]; // the body carries a wrong enrollment token; headers do not matter
     case 'agent-write':
       return caller.kind === 'agent' ? [202] : [401];
+    case 'agent-self':
+      return caller.kind === 'agent' ? [200] : [401];
     case 'read':
     case 'admin-write': {
       if (caller.kind === 'anonymous' || caller.kind === 'agent') return [401];
@@ -203,7 +222,7 @@ function allowed(rule: RouteRule, caller: Caller, target: Party | null): number[
       if (rule.access === 'admin-write' && caller.kind !== 'admin') {
         return ownTarget ? [403] : [403, 404];
       }
-      const success = rule.access === 'read' ? [200] : [200, 201, 204];
+      const success = rule.access === 'read' ? [200] : [200, 201, 202, 204];
       // another tenant's host or tenant is "not found" (no probing of ids); asking a list
       // route for another tenant is a 403
       return ownTarget ? success : [403, 404];
@@ -331,7 +350,19 @@ async function tenancyTargets(c: TestCollector, tenantId: string, lower: string)
     createdAt: now,
     revokedAt: null,
   });
-  return { siteSlug: 'main', enrollmentTokenId, spareApiTokenId };
+  const spareAgentId = `00000000-0000-4000-8000-${newSecret().slice(0, 12).toLowerCase()}`;
+  await c.store.access.enrollAgent(enrollmentTokenId, {
+    id: spareAgentId,
+    tenantId,
+    secretHash: hashSecret(newSecret()),
+    enrollmentTokenId,
+    machineId: `spare-${lower}`,
+    hostname: `spare-${lower}`,
+    version: '0.1.0',
+    createdAt: now,
+    revokedAt: null,
+  });
+  return { siteSlug: 'main', enrollmentTokenId, spareApiTokenId, spareAgentId };
 }
 
 /** The URL of a route template for `target` (hosts, tenants and acceptances filled in). */
@@ -342,6 +373,8 @@ function urlFor(template: string, target: Party | null, fallback: Party): string
     .replace(/\/sites\/:site/, `/sites/${p.siteSlug}`)
     .replace(/\/enrollment-tokens\/:id/, `/enrollment-tokens/${p.enrollmentTokenId}`)
     .replace(/\/api-tokens\/:id/, `/api-tokens/${p.spareApiTokenId}`)
+    .replace(/\/agents\/:id\/rotate/, `/agents/${p.agent.agentId}/rotate`)
+    .replace(/\/agents\/:id/, `/agents/${p.spareAgentId}`)
     .replace(/\/initiatives\/:id/, `/initiatives/${p.initiativeId}`)
     .replace(/\/suggestions\/:key/, `/suggestions/${p.suggestionKey}`)
     .replace(/\/hosts\/:id/, `/hosts/${p.hostId}`)
@@ -411,6 +444,8 @@ t.test('every route × every caller answers only what the access table allows', 
             machineId: a.machineId,
             hostname: a.hostname,
           });
+        } else if (rule.access === 'agent-self') {
+          request.payload = {};
         } else if (rule.access === 'enroll') {
           request.payload = {
             token: 'et_wrong.secret',
@@ -478,13 +513,15 @@ t.test('an agent writes only its own host', async (t) => {
   t.equal(asB.statusCode, 403);
   t.match(asB.json(), { error: 'agent_mismatch' });
 
-  // A's own agent id, but claiming B's machine and hostname: lands in A's tenant only.
+  // A's own agent id, but claiming B's machine and hostname: refused, the credentials were
+  // enrolled for A's machine.
   const claim = await send(
     c,
     a.agent,
     sampleReport({ agentId: a.agent.agentId, machineId: b.machineId, hostname: 'taken-over' }),
   );
-  t.ok(claim.statusCode < 500, `claiming another machine id: ${claim.statusCode}`);
+  t.equal(claim.statusCode, 403, 'claiming another machine id');
+  t.match(claim.json(), { error: 'machine_mismatch' });
   const after = (
     await c.app.inject({ method: 'GET', url: `/api/v1/hosts/${b.hostId}`, headers: c.admin })
   ).json<{ hostname: string; lastSeen: string; tenantId: string }>();

@@ -34,8 +34,29 @@ export const ReportAccepted = Type.Object({
    * older collectors' answers, which agents read as "nothing to resend".
    */
   resend: Type.Optional(Type.Array(Type.String())),
+  /**
+   * An admin asked this agent to rotate its secret (POST /api/v1/agent/rotate). Absent:
+   * nothing asked (and from older collectors).
+   */
+  rotateSecret: Type.Optional(Type.Boolean()),
 });
 export type ReportAccepted = Static<typeof ReportAccepted>;
+
+/** POST /api/v1/agent/rotate: the agent's new secret, pending until first used. */
+export const RotateResponse = Type.Object({
+  agentId: Type.String({ format: 'uuid' }),
+  /** shown once; works alongside the old secret until the agent first uses it */
+  secret: Type.String(),
+});
+export type RotateResponse = Static<typeof RotateResponse>;
+
+/** POST /api/v1/agent/rotate/confirm: sent with the new secret, which that completes. */
+export const RotateConfirmResponse = Type.Object({
+  agentId: Type.String({ format: 'uuid' }),
+  /** false: the credential used is the only one (nothing was pending, or it completed) */
+  rotationPending: Type.Boolean(),
+});
+export type RotateConfirmResponse = Static<typeof RotateConfirmResponse>;
 
 export const ErrorBody = Type.Object({
   error: Type.String(),

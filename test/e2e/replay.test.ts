@@ -1,18 +1,13 @@
-// The Windows and macOS paths end to end on this (Linux) machine: the real agent CLI replays
-// a recorded Windows machine and a recorded Mac (`once --replay DIR`, see
+// The Windows and macOS paths end to end on this (Linux) machine: the real agent CLI enrolls
+// and replays a recorded Windows machine and a recorded Mac (`enroll --replay DIR`, then
+// `once --replay DIR`: an agent speaks only for the machine it enrolled as; see
 // agent/test/fixtures/replay/README.md) into the real collector process, and the API shows
 // both hosts with the facts, pending updates, installed software and security settings their
 // recordings hold, and the fleet software question finds the replayed Windows host.
 import t from 'tap';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  enrollAgent,
-  REPLAY_FIXTURES,
-  runAgent,
-  startCollectorProcess,
-  tempDir,
-} from '../lib/processes.js';
+import { REPLAY_FIXTURES, runAgent, startCollectorProcess, tempDir } from '../lib/processes.js';
 
 // Tests read the API's JSON loosely: the assertions are the type check.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -52,8 +47,19 @@ t.test('a replayed Windows machine and a replayed Mac reach the API', async (t) 
       [mac, macState],
     ].map(async ([machine, stateDir]) => {
       const { dir } = machine as Recorded;
-      const enroll = await enrollAgent(collector, stateDir as string);
-      t.equal(enroll.code, 0, `enroll: ${enroll.stderr}`);
+      // Each recorded machine enrolls as itself (its machine id from host.json).
+      const enroll = await runAgent([
+        'enroll',
+        '--state-dir',
+        stateDir as string,
+        '--url',
+        collector.url,
+        '--token',
+        collector.bootstrap.enrollToken,
+        '--replay',
+        dir,
+      ]);
+      t.equal(enroll.code, 0, `enroll --replay ${dir}: ${enroll.stderr}`);
       const once = await runAgent(['once', '--state-dir', stateDir as string, '--replay', dir]);
       t.equal(once.code, 0, `once --replay ${dir}: ${once.stderr}`);
       t.match(once.stderr, /not collected in replay: performance/, 'says what it leaves out');
@@ -62,6 +68,26 @@ t.test('a replayed Windows machine and a replayed Mac reach the API', async (t) 
 
   const list = await api('/hosts');
   t.equal(list.total, 2, 'two hosts, neither of them this machine');
+  const agents = await api(`/tenants/${collector.bootstrap.tenant.slug}/agents`);
+  t.same(
+    agents.agents.map((a: { machineId: string }) => a.machineId).sort(),
+    [windows.machineId, mac.machineId].sort(),
+    'each recorded machine enrolled as itself',
+  );
+
+  // A recorded machine replayed through another machine's enrollment is refused: the
+  // agent's credentials speak only for the machine they were enrolled as.
+  const crossed = await runAgent([
+    'once',
+    '--state-dir',
+    windowsState,
+    '--replay',
+    mac.dir,
+    '--max-attempts',
+    '1',
+  ]);
+  t.equal(crossed.code, 5, 'rejected');
+  t.match(crossed.stderr, /machine_mismatch/);
   const byName = new Map(list.hosts.map((h: { hostname: string }) => [h.hostname, h]));
   for (const machine of [windows, mac]) {
     const summary = byName.get(machine.hostname) as {

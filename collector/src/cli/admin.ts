@@ -1,5 +1,5 @@
-// `vcio-collector admin ...`: tenants, sites, enrollment tokens, API tokens and the audit
-// log, straight on the data directory's database. Safe while the collector runs: SQLite in
+// `vcio-collector admin ...`: tenants, sites, enrollment tokens, API tokens, agents and the
+// audit log, straight on the data directory's database. Safe while the collector runs: SQLite in
 // WAL mode lets both write, each change is one short transaction, and a busy database is
 // waited for (busy_timeout) rather than failed.
 //
@@ -444,6 +444,76 @@ function apiTokenCommand(): Command {
   return tokens;
 }
 
+function agentsCommand(): Command {
+  const agents = new Command('agents').description(
+    "a tenant's agents: list them, revoke one, ask one to rotate its secret",
+  );
+  agents
+    .command('list')
+    .description("list a tenant's agents (never their secrets)")
+    .argument('<tenant>', 'tenant slug or id')
+    .option('--revoked', 'include revoked agents')
+    .action(
+      oneLineErrors(async (key: string, o: { revoked?: boolean }, command: Command) => {
+        const options = optionsOf(command);
+        await withStore(options, async (store) => {
+          const { findTenant } = await import('../routes/tenants.js');
+          const { agentView } = await import('../routes/agents.js');
+          const tenant = await findTenant(store, key);
+          const views = (await store.access.listAgents(tenant.id))
+            .filter((a) => o.revoked || !a.revokedAt)
+            .map((a) => agentView(a, tenant));
+          if (options.json) return json({ tenant: tenant.slug, agents: views });
+          table([
+            ['ID', 'HOSTNAME', 'STATE', 'VERSION', 'ENROLLED', 'LAST SEEN', 'MACHINE ID'],
+            ...views.map((v) => [
+              v.id,
+              v.hostname,
+              v.state + (v.rotateRequestedAt ? ', rotation asked' : ''),
+              v.version,
+              iso(v.enrolledAt),
+              iso(v.lastSeen),
+              v.machineId,
+            ]),
+          ]);
+        });
+      }),
+    );
+  agents
+    .command('revoke')
+    .description(
+      'revoke an agent: its reports are refused (a running collector stops accepting them within 60 s); its host and history stay',
+    )
+    .argument('<id>', 'the agent id (see agents list)')
+    .action(
+      oneLineErrors(async (id: string, _o: unknown, command: Command) => {
+        const options = optionsOf(command);
+        await withStore(options, async (store, who) => {
+          const { revokeAgent } = await import('../routes/agents.js');
+          const agent = await revokeAgent(store, who, id);
+          if (options.json) json({ id, revoked: true });
+          else err(`revoked agent ${id} (${agent.hostname}); the machine can enroll again`);
+        });
+      }),
+    );
+  agents
+    .command('rotate')
+    .description('ask an agent to rotate its secret: it does so after its next report')
+    .argument('<id>', 'the agent id (see agents list)')
+    .action(
+      oneLineErrors(async (id: string, _o: unknown, command: Command) => {
+        const options = optionsOf(command);
+        await withStore(options, async (store, who) => {
+          const { requestAgentRotation } = await import('../routes/agents.js');
+          const agent = await requestAgentRotation(store, who, id);
+          if (options.json) json({ id, rotateRequestedAt: agent.rotateRequestedAt });
+          else err(`agent ${id} (${agent.hostname}) will rotate its secret after its next report`);
+        });
+      }),
+    );
+  return agents;
+}
+
 function auditCommand(): Command {
   return new Command('audit')
     .description('recent changes: who changed what, and when (newest first)')
@@ -501,7 +571,7 @@ function auditCommand(): Command {
 export function adminCommand(): Command {
   const admin = new Command('admin')
     .description(
-      'administer tenants, sites, tokens and read the audit log, on the data directory (safe while the collector runs)',
+      'administer tenants, sites, tokens, agents and read the audit log, on the data directory (safe while the collector runs)',
     )
     .addOption(
       new Option('--data-dir <dir>', 'the collector data directory (its database: <dir>/vcio.db)')
@@ -515,6 +585,7 @@ export function adminCommand(): Command {
     siteCommand(),
     enrollTokenCommand(),
     apiTokenCommand(),
+    agentsCommand(),
     auditCommand(),
   ]) {
     admin.addCommand(sub);

@@ -1,6 +1,12 @@
 // API tokens, enrollment tokens and agents: who may talk to the collector.
 // Only hashes of secrets are stored; see security/tokens.ts.
-import type { AccessStore, AgentRecord, ApiTokenRecord, EnrollmentTokenRecord } from '../types.js';
+import type {
+  AccessStore,
+  AgentRecord,
+  AgentSummary,
+  ApiTokenRecord,
+  EnrollmentTokenRecord,
+} from '../types.js';
 import type { SqliteDatabase } from './database.js';
 import { fromMillis, fromNullableMillis, toMillis, toNullableMillis } from './rows.js';
 
@@ -37,7 +43,31 @@ interface AgentRow {
   version: string;
   created_at: number;
   revoked_at: number | null;
+  pending_secret_hash: Buffer | null;
+  rotate_requested_at: number | null;
+  secret_rotated_at: number | null;
 }
+
+type AgentListRow = Omit<AgentRow, 'secret_hash' | 'pending_secret_hash'> & {
+  rotation_pending: 0 | 1;
+  host_id: string | null;
+  last_seen: number | null;
+};
+
+const toAgentSummary = (r: AgentListRow): AgentSummary => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  machineId: r.machine_id,
+  hostname: r.hostname,
+  version: r.version,
+  createdAt: fromMillis(r.created_at),
+  revokedAt: fromNullableMillis(r.revoked_at),
+  rotateRequestedAt: fromNullableMillis(r.rotate_requested_at),
+  secretRotatedAt: fromNullableMillis(r.secret_rotated_at),
+  rotationPending: r.rotation_pending === 1,
+  hostId: r.host_id,
+  lastSeen: fromNullableMillis(r.last_seen),
+});
 
 const toApiToken = (r: ApiTokenRow): ApiTokenRecord => ({
   id: r.id,
@@ -102,6 +132,35 @@ export function sqliteAccessStore(db: SqliteDatabase): AccessStore {
   const revokeEnrollmentToken = db.prepare(`
     UPDATE enrollment_tokens SET revoked_at = ?
     WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL`);
+  // The host is the one this agent reports: (tenant, machine) is unique among hosts, and
+  // the host names the agent that last reported it (a re-enrolled machine's new agent).
+  const listAgents = db.prepare(`
+    SELECT a.id, a.tenant_id, a.machine_id, a.hostname, a.version, a.created_at,
+           a.revoked_at, a.rotate_requested_at, a.secret_rotated_at,
+           a.pending_secret_hash IS NOT NULL AS rotation_pending,
+           h.id AS host_id, h.last_seen
+    FROM agents a
+    LEFT JOIN hosts h
+      ON h.tenant_id = a.tenant_id AND h.machine_id = a.machine_id AND h.agent_id = a.id
+    WHERE a.tenant_id = ?
+    ORDER BY a.created_at DESC, a.id`);
+  // A revoked agent's pending secret and rotation request go too: nothing of it works.
+  const revokeAgent = db.prepare(`
+    UPDATE agents SET revoked_at = ?, pending_secret_hash = NULL, rotate_requested_at = NULL
+    WHERE id = ? AND revoked_at IS NULL`);
+  const beginRotation = db.prepare(
+    'UPDATE agents SET pending_secret_hash = ? WHERE id = ? AND revoked_at IS NULL',
+  );
+  // One statement: the pending secret is promoted only if it is still the one this agent
+  // authenticated with (a rotation started since then replaced it).
+  const completeRotation = db.prepare(`
+    UPDATE agents
+    SET secret_hash = pending_secret_hash, pending_secret_hash = NULL,
+        rotate_requested_at = NULL, secret_rotated_at = @at
+    WHERE id = @id AND pending_secret_hash = @pending AND revoked_at IS NULL`);
+  const requestRotation = db.prepare(`
+    UPDATE agents SET rotate_requested_at = coalesce(rotate_requested_at, ?)
+    WHERE id = ? AND revoked_at IS NULL`);
 
   // One transaction: two admins revoking each other's tokens at once must not leave the
   // collector with no admin token at all.
@@ -166,6 +225,9 @@ export function sqliteAccessStore(db: SqliteDatabase): AccessStore {
         version: r.version,
         createdAt: fromMillis(r.created_at),
         revokedAt: fromNullableMillis(r.revoked_at),
+        pendingSecretHash: r.pending_secret_hash,
+        rotateRequestedAt: fromNullableMillis(r.rotate_requested_at),
+        secretRotatedAt: fromNullableMillis(r.secret_rotated_at),
       };
     },
     async listApiTokens() {
@@ -179,6 +241,21 @@ export function sqliteAccessStore(db: SqliteDatabase): AccessStore {
     },
     async revokeEnrollmentToken(tenantId, id, at) {
       return revokeEnrollmentToken.run(toMillis(at), tenantId, id).changes > 0;
+    },
+    async listAgents(tenantId) {
+      return (listAgents.all(tenantId) as AgentListRow[]).map(toAgentSummary);
+    },
+    async revokeAgent(id, at) {
+      return revokeAgent.run(toMillis(at), id).changes > 0;
+    },
+    async beginAgentRotation(id, pendingHash) {
+      return beginRotation.run(pendingHash, id).changes > 0;
+    },
+    async completeAgentRotation(id, pendingHash, at) {
+      return completeRotation.run({ id, pending: pendingHash, at: toMillis(at) }).changes > 0;
+    },
+    async requestAgentRotation(id, at) {
+      return requestRotation.run(toMillis(at), id).changes > 0;
     },
   };
 }
