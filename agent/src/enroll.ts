@@ -3,6 +3,7 @@ import type { EnrollRequest, EnrollResponse } from '@vcio/shared';
 import { AgentError } from './errors.js';
 import type { Logger } from './log.js';
 import { saveCredentials, type Credentials } from './state.js';
+import type { TlsSettings } from './tls.js';
 import {
   apiUrl,
   checkCollectorUrl,
@@ -16,6 +17,8 @@ export interface EnrollOptions {
   url: string;
   token: string;
   insecureHttp: boolean;
+  /** --ca-file / --pin-sha256: checked on this request, and kept for every later one */
+  tls?: TlsSettings;
   machineId: string;
   hostname: string;
   stateDir: string;
@@ -60,6 +63,7 @@ export async function enroll(
   };
   const { response } = await postWithRetry(apiUrl(base, 'enroll'), request, {
     what: 'enrollment',
+    tls: options.tls,
     policy: options.policy,
     deps: options.deps,
   });
@@ -71,6 +75,7 @@ export async function enroll(
     tenant: answer.tenant,
     enrolledAt: (options.now ?? (() => new Date()))().toISOString(),
     ...(options.insecureHttp ? { insecureHttp: true } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
   };
   const file = await saveCredentials(options.stateDir, credentials);
   options.logger.info(

@@ -6,12 +6,21 @@
 // small answer, which node:http does in a page of code.
 import http from 'node:http';
 import https from 'node:https';
+import type { SecureContext } from 'node:tls';
+import {
+  describeTlsFailure,
+  pinningIdentityCheck,
+  secureContextFor,
+  type TlsSettings,
+} from './tls.js';
 
 export interface HttpRequest {
   headers: Record<string, string>;
   body: string | Buffer;
   /** aborts the request; its reason (e.g. a TimeoutError) is what the promise rejects with */
   signal: AbortSignal;
+  /** for https: the CA bundle to trust instead of the default store, and the pins (tls.ts) */
+  tls?: TlsSettings;
 }
 
 export interface HttpResponse {
@@ -26,19 +35,29 @@ export type HttpPost = (url: URL, request: HttpRequest) => Promise<HttpResponse>
 /** Collector answers are small JSON documents; anything past this is cut. */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
 
-export const httpPost: HttpPost = (url, { headers, body, signal }) =>
+export const httpPost: HttpPost = (url, { headers, body, signal, tls }) =>
   new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(signal.reason as Error);
       return;
     }
-    const client = url.protocol === 'https:' ? https : http;
-    const req = client.request(url, {
+    const secure = url.protocol === 'https:';
+    // secureContext reaches tls.connect, though https's types do not list it.
+    const options: https.RequestOptions & { secureContext?: SecureContext } = {
       method: 'POST',
       headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
       // One request per report, minutes apart: no connection to keep.
       agent: false,
-    });
+    };
+    if (secure) {
+      // Certificate checks are never turned off: no rejectUnauthorized: false anywhere.
+      options.secureContext = secureContextFor(tls?.ca);
+      if (tls?.pins?.length) options.checkServerIdentity = pinningIdentityCheck(tls.pins);
+    }
+    const req = (secure ? https : http).request(url, options);
+    // A failed certificate check becomes a one-line reason that says what to do (tls.ts).
+    const failure = (err: Error): Error =>
+      (secure ? describeTlsFailure(err, url.hostname, tls) : null) ?? err;
     const onAbort = (): void => {
       req.destroy(signal.reason as Error);
     };
@@ -46,7 +65,7 @@ export const httpPost: HttpPost = (url, { headers, body, signal }) =>
     const done = (): void => signal.removeEventListener('abort', onAbort);
     req.on('error', (err) => {
       done();
-      reject(signal.aborted ? (signal.reason as Error) : err);
+      reject(signal.aborted ? (signal.reason as Error) : failure(err));
     });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];

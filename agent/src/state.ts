@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage, NotEnrolledError, StateDirError } from './errors.js';
+import { checkStoredTls, type TlsSettings } from './tls.js';
 
 export const CREDENTIALS_FILE = 'credentials.json';
 export const STATE_DIR_ENV = 'VCIO_AGENT_STATE_DIR';
@@ -21,6 +22,12 @@ export interface Credentials {
   enrolledAt: string;
   /** enrolled with --insecure-http: plain HTTP to a non-loopback collector was allowed */
   insecureHttp?: boolean;
+  /**
+   * enrolled with --ca-file / --pin-sha256: the CA bundle's content and the pins, kept here
+   * so that `run` under the service (own /tmp, read-only file system) checks the collector
+   * as enrollment did; absent: the default store, no pins (tls.ts)
+   */
+  tls?: TlsSettings;
 }
 
 export function defaultStateDir(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string {
@@ -133,6 +140,13 @@ export async function loadCredentials(dir: string): Promise<Credentials> {
   if (!isCredentials(parsed)) {
     throw new StateDirError(
       `${file} is missing fields; enroll again with vcio-agent enroll --force`,
+    );
+  }
+  // Damaged TLS settings must stop the agent, not quietly fall back to weaker checks.
+  const tlsProblem = checkStoredTls(parsed.tls);
+  if (tlsProblem) {
+    throw new StateDirError(
+      `${file}: ${tlsProblem}; set them again with vcio-agent trust, or enroll again with --force`,
     );
   }
   return parsed;

@@ -8,7 +8,9 @@
 // large report): retrying cannot help, so it fails at once with the collector's reason.
 //
 // Plain http:// is refused for anything but loopback unless explicitly allowed: the agent's
-// secret travels in every request.
+// secret travels in every request. Over https the certificate is checked as tls.ts says
+// (default store or --ca-file, pins); a failed check is not retried: it cannot pass on
+// the next attempt, and its message says what to fix.
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { Report, ReportAccepted } from '@vcio/shared';
@@ -18,6 +20,7 @@ import { ExitCode } from './exit-codes.js';
 import { httpPost, type HttpPost, type HttpResponse } from './http-client.js';
 import type { Logger } from './log.js';
 import type { Credentials } from './state.js';
+import type { TlsSettings } from './tls.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -136,6 +139,7 @@ export interface PostOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   post?: HttpPost;
+  tls?: TlsSettings;
 }
 
 export async function postJson(
@@ -156,7 +160,12 @@ export async function postJson(
   }
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  return (options.post ?? httpPost)(new URL(url), { headers, body: payload, signal });
+  return (options.post ?? httpPost)(new URL(url), {
+    headers,
+    body: payload,
+    signal,
+    ...(options.tls ? { tls: options.tls } : {}),
+  });
 }
 
 export interface RetryOptions {
@@ -166,6 +175,8 @@ export interface RetryOptions {
   deps: TransportDeps;
   headers?: Record<string, string>;
   gzip?: boolean;
+  /** the CA and pins to check the collector's certificate with (tls.ts) */
+  tls?: TlsSettings;
   /**
    * Stops retrying: no further attempt is started and a backoff wait ends at once. A request
    * already on the wire is left to finish (or time out), so stopping the agent does not cut
@@ -196,6 +207,7 @@ export async function postWithRetry(
         gzip: options.gzip,
         timeoutMs: policy.requestTimeoutMs,
         post: deps.post,
+        tls: options.tls,
       });
       if (response.status >= 200 && response.status < 300) {
         return { response, attempts: attempt, durationMs: Math.round(performance.now() - started) };
@@ -251,7 +263,7 @@ export interface SendResult {
 export async function sendReport(
   report: Report,
   credentials: Credentials,
-  options: Omit<RetryOptions, 'what' | 'headers' | 'gzip'>,
+  options: Omit<RetryOptions, 'what' | 'headers' | 'gzip' | 'tls'>,
 ): Promise<SendResult> {
   const base = checkCollectorUrl(
     credentials.collectorUrl,
@@ -261,6 +273,7 @@ export async function sendReport(
     ...options,
     what: 'report',
     gzip: true,
+    tls: credentials.tls,
     headers: { authorization: agentAuthorization(credentials.agentId, credentials.secret) },
   });
   let accepted: ReportAccepted | null = null;

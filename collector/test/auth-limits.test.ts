@@ -2,7 +2,9 @@
 // clock, the address keys, and the limits as a client at a remote address meets them
 // (inject() sets the address; loopback is exempt, so the other tests are not limited).
 import t from 'tap';
+import { createRequire } from 'node:module';
 import type { InjectOptions } from 'fastify';
+import type { WebSocket } from 'ws';
 import { sampleReport } from '@vcio/shared/testing';
 import {
   AddressBuckets,
@@ -11,7 +13,9 @@ import {
   DEFAULT_AUTH_LIMITS,
   type TakeResult,
 } from '../src/http/auth-limits.js';
-import { testCollector } from './helpers.js';
+import { CLOSE_POLICY_VIOLATION } from '../src/live/route.js';
+import { CLOSE } from '../src/live/protocol.js';
+import { testCollector, type TestCollector } from './helpers.js';
 
 const REMOTE = '203.0.113.7';
 const OTHER = '198.51.100.9';
@@ -114,7 +118,7 @@ t.test('failed authentications from one address end in 429, nobody else is limit
   const noCredential = await from(REMOTE, {
     method: 'POST',
     url: '/api/v1/reports',
-    payload: sampleReport({ agentId: agent.agentId }),
+    payload: sampleReport({ agentId: agent.agentId, machineId: 'limited-machine' }),
   });
   statuses.push(noCredential.statusCode);
   t.same(
@@ -135,7 +139,7 @@ t.test('failed authentications from one address end in 429, nobody else is limit
     method: 'POST',
     url: '/api/v1/reports',
     headers: { authorization: `${agent.authorization}x` },
-    payload: sampleReport({ agentId: agent.agentId }),
+    payload: sampleReport({ agentId: agent.agentId, machineId: 'limited-machine' }),
   });
   t.equal(agentLimited.statusCode, 429, 'a wrong agent secret is limited too');
 
@@ -146,7 +150,7 @@ t.test('failed authentications from one address end in 429, nobody else is limit
     method: 'POST',
     url: '/api/v1/reports',
     headers: { authorization: agent.authorization },
-    payload: sampleReport({ agentId: agent.agentId }),
+    payload: sampleReport({ agentId: agent.agentId, machineId: 'limited-machine' }),
   });
   t.equal(report.statusCode, 202, 'a valid agent still reports');
 
@@ -215,3 +219,155 @@ t.test('failed enrollments count as failed authentications', async (t) => {
   });
   t.equal(api.statusCode, 429, 'and its API failures are limited as well');
 });
+
+/** The value of `name{surface="..."}` in a scrape of /metrics (from loopback, exempt). */
+async function counter(c: TestCollector, name: string, surface: string): Promise<number> {
+  const scrape = await c.app.inject({ method: 'GET', url: '/metrics', headers: c.admin });
+  const line = new RegExp(`^${name}\\{surface="${surface}"\\} (\\d+)$`, 'm').exec(scrape.body);
+  if (!line)
+    throw new Error(`${name}{surface="${surface}"} not in /metrics (${scrape.statusCode})`);
+  return Number(line[1]);
+}
+
+t.test("/metrics: wrong scrape credentials count with the address's other failures", async (t) => {
+  const scrapeToken = 'scrape-token-0123456789';
+  const c = await testCollector(t, {
+    metrics: { auth: { bearerToken: scrapeToken, basic: null } },
+  });
+  const scrapeAs = (remoteAddress: string, token: string) =>
+    c.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      remoteAddress,
+      headers: { authorization: `Bearer ${token}` },
+    });
+  const metricsCount = async () => {
+    const res = await scrapeAs('127.0.0.1', scrapeToken);
+    const line = /^vcio_auth_failures_total\{surface="metrics"\} (\d+)$/m.exec(res.body);
+    return {
+      failures: Number(line?.[1]),
+      limited: Number(
+        /^vcio_auth_rate_limited_total\{surface="metrics"\} (\d+)$/m.exec(res.body)?.[1],
+      ),
+    };
+  };
+  const before = await metricsCount();
+
+  // Half the burst on the API, half on /metrics: one bucket for the address.
+  const half = FAILURE_BURST / 2;
+  for (let i = 0; i < half; i++) {
+    const res = await c.app.inject({
+      method: 'GET',
+      url: '/api/v1/hosts',
+      remoteAddress: REMOTE,
+      headers: { authorization: 'Bearer at_nobody.nothing' },
+    });
+    t.equal(res.statusCode, 401);
+  }
+  const statuses: number[] = [];
+  for (let i = 0; i < FAILURE_BURST - half; i++)
+    statuses.push((await scrapeAs(REMOTE, 'wrong-token')).statusCode);
+  t.same(statuses, new Array(FAILURE_BURST - half).fill(401), 'under the limit: 401');
+  const limited = await scrapeAs(REMOTE, 'wrong-token');
+  t.equal(limited.statusCode, 429, 'past the limit: 429');
+  t.equal(limited.json().error, 'too_many_failures');
+  t.ok(Number(limited.headers['retry-after']) >= 1, 'with Retry-After');
+  const noHeader = await c.app.inject({ method: 'GET', url: '/metrics', remoteAddress: REMOTE });
+  t.equal(noHeader.statusCode, 429, 'no credential at all is a failure too');
+
+  t.equal((await scrapeAs(REMOTE, scrapeToken)).statusCode, 200, 'the right token still scrapes');
+  t.equal((await scrapeAs(OTHER, 'wrong-token')).statusCode, 401, 'another address is not limited');
+  for (let i = 0; i < FAILURE_BURST + 2; i++) await scrapeAs('127.0.0.1', 'wrong-token');
+  t.equal((await scrapeAs('127.0.0.1', 'wrong-token')).statusCode, 401, 'loopback is exempt');
+
+  const after = await metricsCount();
+  // REMOTE: burst-half + 2 refused-by-limit; OTHER: 1; loopback: burst + 3 (counted, not limited)
+  t.equal(
+    after.failures - before.failures,
+    FAILURE_BURST - half + 2 + 1 + FAILURE_BURST + 3,
+    'every failure counted, loopback too',
+  );
+  t.equal(after.limited - before.limited, 2, 'the 429s counted');
+});
+
+// The ws package as @fastify/websocket installs it (the collector does not depend on it directly).
+const requireHere = createRequire(import.meta.url);
+const RealWebSocket = createRequire(requireHere.resolve('@fastify/websocket'))(
+  'ws',
+) as typeof WebSocket;
+
+/** Opens the live feed, sends `first` (if any), and collects what comes until the close. */
+async function liveSession(
+  c: TestCollector,
+  first: object | null,
+): Promise<{
+  messages: { type: string; error?: string; retryAfterSeconds?: number }[];
+  code: number;
+}> {
+  const { port } = c.app.server.address() as { port: number };
+  const ws = new RealWebSocket(`ws://127.0.0.1:${port}/api/v1/live`);
+  const messages: { type: string }[] = [];
+  ws.on('message', (data) => messages.push(...(JSON.parse(data.toString()) as { type: string }[])));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  if (first) ws.send(JSON.stringify(first));
+  const code = await new Promise<number>((resolve) => {
+    ws.on('message', () => {
+      // a hello means signed in: nothing more to wait for
+      if (messages.some((m) => m.type === 'hello')) ws.close(1000);
+    });
+    ws.once('close', (closeCode) => resolve(closeCode));
+  });
+  return { messages, code };
+}
+
+t.test(
+  'the live websocket: failures count, and past the limit the socket is closed 1008',
+  async (t) => {
+    const c = await testCollector(t, {
+      listen: true,
+      live: { batchMs: 2, authTimeoutSeconds: 0.2 },
+    });
+    // The sockets come from 127.0.0.1: make loopback count for this collector.
+    c.app.authLimits!.options.exemptLoopback = false;
+    const before = {
+      failures: await counter(c, 'vcio_auth_failures_total', 'live'),
+      limited: await counter(c, 'vcio_auth_rate_limited_total', 'live'),
+    };
+    const [id] = c.secrets.adminToken.split('.');
+    const codes: number[] = [];
+    codes.push((await liveSession(c, null)).code); // no token in time
+    codes.push((await liveSession(c, { type: 'ping' })).code); // a command before auth
+    for (let i = 2; i < FAILURE_BURST; i++)
+      codes.push((await liveSession(c, { type: 'auth', token: `${id}.wrong${i}` })).code);
+    t.same(codes, new Array(FAILURE_BURST).fill(CLOSE.unauthenticated), 'under the limit: 4401');
+
+    const limited = await liveSession(c, { type: 'auth', token: `${id}.wrong` });
+    t.equal(limited.code, CLOSE_POLICY_VIOLATION, 'past the limit: closed 1008');
+    t.match(limited.messages, [{ type: 'error', error: 'too_many_failures' }]);
+    const wait = limited.messages[0]?.retryAfterSeconds ?? 0;
+    t.ok(
+      wait >= 1 && wait <= DEFAULT_AUTH_LIMITS.failures.refillEveryMs / 1000,
+      `retry after ${wait} s`,
+    );
+
+    const good = await liveSession(c, { type: 'auth', token: c.secrets.adminToken });
+    t.match(good.messages, [{ type: 'hello' }], 'a valid token still signs in');
+    const api = await c.app.inject({
+      method: 'GET',
+      url: '/api/v1/hosts',
+      remoteAddress: '127.0.0.1',
+      headers: { authorization: 'Bearer at_nobody.nothing' },
+    });
+    t.equal(api.statusCode, 429, 'the same bucket as the REST API');
+
+    c.app.authLimits!.options.exemptLoopback = true; // the scrapes below come from loopback
+    t.equal(
+      await counter(c, 'vcio_auth_failures_total', 'live'),
+      before.failures + FAILURE_BURST + 1,
+    );
+    t.equal(await counter(c, 'vcio_auth_rate_limited_total', 'live'), before.limited + 1);
+  },
+);

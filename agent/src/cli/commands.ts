@@ -15,8 +15,10 @@ import type { Logger } from '../log.js';
 import { Outbox } from '../outbox.js';
 import { isReplayHost, NOT_REPLAYED, replayHost } from '../replay.js';
 import { buildReport, NIL_AGENT_ID } from '../report-builder.js';
+import { CredentialKeeper, rotateSecret } from '../rotate.js';
 import { DEFAULT_JITTER, runServiceLoop } from '../service-loop.js';
 import { loadCredentials, loadCredentialsIfEnrolled, type Credentials } from '../state.js';
+import { tlsSettingsFrom } from '../tls.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, type TransportDeps } from '../transport.js';
 
 /** Everything a command touches outside itself; tests replace parts of it. */
@@ -182,15 +184,23 @@ function sameUrl(a: string, b: string): boolean {
 }
 
 export async function enrollCommand(
-  env: CommandEnv,
+  baseEnv: CommandEnv,
   options: {
     url: string;
     token: string;
     insecureHttp?: boolean;
     force?: boolean;
     maxAttempts?: number;
+    /** enroll the machine recorded in this directory (each replayed machine enrolls as itself) */
+    replay?: string;
+    /** --ca-file, --pin-sha256 (tls.ts) */
+    caFile?: string;
+    pinSha256?: string[];
   },
 ): Promise<void> {
+  const env = await replayEnv(baseEnv, options.replay);
+  // Read and checked first: a bad CA file or pin is a usage error whatever the state.
+  const tls = await tlsSettingsFrom(options);
   const existing = await loadCredentialsIfEnrolled(env.stateDir).catch((err: unknown) => {
     if (options.force) return null; // a damaged file is exactly what --force is for
     throw err;
@@ -213,6 +223,7 @@ export async function enrollCommand(
     url: options.url,
     token: options.token,
     insecureHttp: options.insecureHttp === true,
+    ...(tls ? { tls } : {}),
     machineId,
     hostname: env.hostname(),
     stateDir: env.stateDir,
@@ -231,12 +242,35 @@ async function deliveryFor(
   maxAttempts: number | undefined,
 ): Promise<OutboxDelivery> {
   const outbox = await Outbox.open(env.stateDir, { logger: env.logger });
-  return new OutboxDelivery(
-    outbox,
+  const policy = policyWith(maxAttempts);
+  const deps = { ...env.transport, logger: env.logger };
+  // The keeper: credentials changed on disk are picked up, refused ones held back, and a
+  // rotation the collector asks for is made (rotate.ts).
+  const keeper = new CredentialKeeper(env.stateDir, credentials, {
+    policy,
+    deps,
+    logger: env.logger,
+  });
+  return new OutboxDelivery(outbox, keeper, policy, deps, env.logger);
+}
+
+/** `vcio-agent rotate`: a new secret for this agent, written before it is used (rotate.ts). */
+export async function rotateCommand(
+  env: CommandEnv,
+  options: { maxAttempts?: number },
+): Promise<void> {
+  const credentials = await loadCredentials(env.stateDir);
+  const { credentials: rotated, confirmed } = await rotateSecret({
+    stateDir: env.stateDir,
     credentials,
-    policyWith(maxAttempts),
-    { ...env.transport, logger: env.logger },
-    env.logger,
+    policy: policyWith(options.maxAttempts),
+    deps: { ...env.transport, logger: env.logger },
+    logger: env.logger,
+  });
+  await env.stdout(
+    confirmed
+      ? `rotated: agent ${rotated.agentId} has a new secret; the old one no longer works\n`
+      : `rotated: agent ${rotated.agentId} has a new secret, written to disk; the collector drops the old one at the next report\n`,
   );
 }
 

@@ -18,10 +18,11 @@ import {
   type FlowContext,
 } from '../service/install-flow.js';
 import { exists, hostPath, liveSystem, type ServiceSystem } from '../service/system.js';
-import { STATE_DIR_ENV } from '../state.js';
+import { loadCredentialsIfEnrolled, STATE_DIR_ENV } from '../state.js';
+import { addTlsOptions, isTrustChange, updateTrust, type TlsFlags } from '../tls-commands.js';
 import { enrollCommand, type CommandEnv } from './commands.js';
 
-interface InstallFlags {
+interface InstallFlags extends TlsFlags {
   url?: string;
   token?: string;
   site?: string;
@@ -96,6 +97,18 @@ function quietEnv(command: Command, env: CommandEnv, verbose: boolean): CommandE
   return { ...env, logger: createLogger('warn', 2) };
 }
 
+/** Collector URLs compared as the agent stores them: parsed, without a trailing slash. */
+function sameUrl(a: string, b: string): boolean {
+  const normal = (u: string): string => {
+    try {
+      return new URL(u).toString().replace(/\/+$/, '');
+    } catch {
+      return u;
+    }
+  };
+  return normal(a) === normal(b);
+}
+
 export function addServiceCommands(
   program: Command,
   envFor: (command: Command) => CommandEnv,
@@ -122,7 +135,7 @@ export function addServiceCommands(
     return { ctx, log, stateDir };
   };
 
-  program
+  const install = program
     .command('install')
     .description(
       'enroll (unless enrolled), copy this executable to the standard place and run it as a service (systemd, a Windows scheduled task, a macOS LaunchDaemon); again to upgrade or repair',
@@ -143,28 +156,46 @@ export function addServiceCommands(
     )
     .option('--insecure-http', 'allow plain http:// to a collector that is not on this machine')
     .option('--verbose', 'print each step (they always go to install.log in the state directory)')
-    .addOption(rootOption())
-    .action(async (flags: InstallFlags, command: Command) => {
-      const env = quietEnv(command, envFor(command), flags.verbose === true);
-      const { ctx, log, stateDir } = context(command, flags, env);
-      try {
-        await installService(ctx, {
-          ...(flags.url !== undefined ? { url: flags.url } : {}),
-          ...(flags.token !== undefined ? { token: flags.token } : {}),
-          ...(flags.site !== undefined ? { site: flags.site } : {}),
-          reEnroll: flags.reEnroll === true,
-          enroll: (dir, url, token) =>
-            enrollCommand(
-              { ...env, stateDir: dir, stdout: async (text) => log.say(text.trim()) },
-              { url, token, insecureHttp: flags.insecureHttp === true, force: true },
-            ),
-        });
-      } catch (err) {
-        if (stateDir) await log.save(stateDir, `install failed: ${errorMessage(err)}`);
-        throw err;
+    .addOption(rootOption());
+  addTlsOptions(install).action(async (flags: InstallFlags, command: Command) => {
+    const env = quietEnv(command, envFor(command), flags.verbose === true);
+    const { ctx, log, stateDir } = context(command, flags, env);
+    try {
+      // --ca-file/--pin-sha256 on a machine that keeps its enrollment change its TLS
+      // settings (checked against the collector first), before the service restarts.
+      const kept = stateDir && !flags.reEnroll ? await loadCredentialsIfEnrolled(stateDir) : null;
+      if (
+        kept &&
+        isTrustChange(flags) &&
+        (flags.url === undefined || sameUrl(kept.collectorUrl, flags.url))
+      ) {
+        await updateTrust(stateDir!, flags, true);
+        log.say('tls: settings updated from --ca-file/--pin-sha256');
       }
-      if (stateDir) await log.save(stateDir, 'install done');
-    });
+      await installService(ctx, {
+        ...(flags.url !== undefined ? { url: flags.url } : {}),
+        ...(flags.token !== undefined ? { token: flags.token } : {}),
+        ...(flags.site !== undefined ? { site: flags.site } : {}),
+        reEnroll: flags.reEnroll === true,
+        enroll: (dir, url, token) =>
+          enrollCommand(
+            { ...env, stateDir: dir, stdout: async (text) => log.say(text.trim()) },
+            {
+              url,
+              token,
+              insecureHttp: flags.insecureHttp === true,
+              force: true,
+              ...(flags.caFile !== undefined ? { caFile: flags.caFile } : {}),
+              ...(flags.pinSha256 !== undefined ? { pinSha256: flags.pinSha256 } : {}),
+            },
+          ),
+      });
+    } catch (err) {
+      if (stateDir) await log.save(stateDir, `install failed: ${errorMessage(err)}`);
+      throw err;
+    }
+    if (stateDir) await log.save(stateDir, 'install done');
+  });
 
   program
     .command('uninstall')

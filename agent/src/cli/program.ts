@@ -11,6 +11,7 @@ import { ExitCode } from '../exit-codes.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log.js';
 import { DEFAULT_JITTER } from '../service-loop.js';
 import { resolveStateDir, STATE_DIR_ENV } from '../state.js';
+import { addTlsCommands, addTlsOptions } from '../tls-commands.js';
 import { DEFAULT_RETRY_POLICY } from '../transport.js';
 import { AGENT_VERSION } from '../version.js';
 import { addCheckCommand, FindingsExit } from './check.js';
@@ -21,6 +22,7 @@ import {
   defaultTransport,
   enrollCommand,
   onceCommand,
+  rotateCommand,
   runCommand,
   type CommandEnv,
 } from './commands.js';
@@ -143,7 +145,7 @@ export function buildProgram(
       await collectCommand(envFor(command), options);
     });
 
-  program
+  const enrollCommandLine = program
     .command('enroll')
     .description("exchange a tenant's enrollment token for this agent's credentials")
     .requiredOption('--url <url>', 'collector base URL, e.g. https://vcio.example.com')
@@ -153,15 +155,32 @@ export function buildProgram(
         .makeOptionMandatory(),
     )
     .option('--insecure-http', 'allow plain http:// to a collector that is not on this machine')
-    .option('--force', 'enroll again even if this machine is already enrolled')
+    .option('--force', 'enroll again even if this machine is already enrolled');
+  addTlsOptions(enrollCommandLine)
     .addOption(
       new Option(
         '--max-attempts <n>',
         `attempts per report before leaving it queued for the next run (default: ${DEFAULT_RETRY_POLICY.maxAttempts})`,
       ).argParser(positiveInteger),
     )
+    .addOption(replayOption())
     .action(async (options: Parameters<typeof enrollCommand>[1], command: Command) => {
       await enrollCommand(envFor(command), options);
+    });
+
+  program
+    .command('rotate')
+    .description(
+      "replace this agent's secret: the new one is written to the state directory before it is used; the old one stops working once the collector has seen the new one",
+    )
+    .addOption(
+      new Option(
+        '--max-attempts <n>',
+        `attempts per request before giving up (default: ${DEFAULT_RETRY_POLICY.maxAttempts})`,
+      ).argParser(positiveInteger),
+    )
+    .action(async (options: Parameters<typeof rotateCommand>[1], command: Command) => {
+      await rotateCommand(envFor(command), options);
     });
 
   program
@@ -234,6 +253,7 @@ export function buildProgram(
 
   addCheckCommand(program, envFor, replayOption);
   addServiceCommands(program, envFor);
+  addTlsCommands(program, envFor);
 
   return program;
 }

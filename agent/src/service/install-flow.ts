@@ -25,6 +25,7 @@ import { AgentError, errorMessage, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { OUTBOX_DIR } from '../outbox.js';
 import { loadCredentialsIfEnrolled, type Credentials } from '../state.js';
+import { tlsSummary } from '../tls-commands.js';
 import { AGENT_VERSION } from '../version.js';
 import { linuxSystemd } from './linux-systemd.js';
 import { macosLaunchd } from './macos-launchd.js';
@@ -338,6 +339,8 @@ export interface ServiceStatus {
   agentId: string | null;
   tenant: string | null;
   collectorUrl: string | null;
+  /** how the agent checks the collector's certificate (tls.ts); null when not enrolled */
+  tls: ReturnType<typeof tlsSummary> | null;
   /**
    * When the agent last had the collector acknowledge a report, read from the outbox: a
    * report's file is deleted on acknowledgement, so an empty outbox's last change is the
@@ -413,6 +416,7 @@ export async function serviceStatus(ctx: FlowContext): Promise<ServiceStatus> {
     agentId: credentials?.agentId ?? null,
     tenant: credentials?.tenant ?? null,
     collectorUrl: credentials?.collectorUrl ?? null,
+    tls: credentials ? tlsSummary(credentials.tls) : null,
     lastReportAt: outbox?.lastReportAt ?? null,
     outbox: outbox?.status ?? null,
     problems,
@@ -426,6 +430,7 @@ export function formatStatus(s: ServiceStatus): string {
     `installed:    ${yesNo(s.installed)}${s.installed ? ` (${s.binary}${s.version ? `, version ${s.version}` : ''})` : ''}`,
     `running:      ${yesNo(s.running)} (${s.serviceDetail})`,
     `enrolled:     ${yesNo(s.enrolled)}${s.enrolled ? ` (agent ${s.agentId}, tenant ${s.tenant}, ${s.collectorUrl})` : ''}`,
+    ...(s.tls ? [`tls:          ${s.tls.description}`] : []),
     `last report:  ${s.lastReportAt ?? (s.outbox && s.outbox.queued > 0 ? 'waiting' : 'unknown')}`,
     `outbox:       ${s.outbox ? `${s.outbox.queued} queued${s.outbox.oldestQueuedAt ? `, oldest from ${s.outbox.oldestQueuedAt}` : ''}` : 'none'}`,
     `state:        ${s.stateDir}`,

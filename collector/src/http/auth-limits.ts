@@ -20,6 +20,13 @@
 // Loopback is exempt: processes on the collector's own host (admin scripts, a reverse
 // proxy, the test suite) are not the attackers this is for. Behind a reverse proxy every
 // client shares the proxy's address and these limits do not apply (SECURITY.md).
+//
+// Every surface that takes a credential counts into the same failure bucket of an address:
+// the REST API and enrollment (HTTP 401 → 429), the live websocket (an error message and a
+// close with 1008, policy violation) and /metrics (401 → 429). So a client cannot get more
+// guesses by spreading them over surfaces. Each failure, loopback's too, is counted in
+// vcio_auth_failures_total{surface}, each refusal by a limit in
+// vcio_auth_rate_limited_total{surface}.
 import type {
   FastifyInstance,
   FastifyReply,
@@ -27,6 +34,7 @@ import type {
   onRequestAsyncHookHandler,
   onResponseAsyncHookHandler,
 } from 'fastify';
+import { authFailures, authRateLimited, type AuthSurface } from '../metrics/registry.js';
 import { HttpError } from './errors.js';
 
 declare module 'fastify' {
@@ -226,21 +234,40 @@ function countFailure(request: FastifyRequest, limits: AuthLimits, key: string):
   return taken;
 }
 
+export type FailureVerdict = { limited: false } | { limited: true; retryAfterSeconds: number };
+
+/**
+ * Counts a failed authentication on `surface` (metric, and the address's failure bucket);
+ * says whether the address is now past its limit. For surfaces that answer in their own
+ * way (the websocket); HTTP routes use afterAuthFailure.
+ */
+export function recordAuthFailure(request: FastifyRequest, surface: AuthSurface): FailureVerdict {
+  authFailures.inc({ surface });
+  const limits = request.server.authLimits;
+  const key = limits?.key(request.ip);
+  if (!limits || key === null || key === undefined) return { limited: false };
+  const taken = countFailure(request, limits, key);
+  if (taken.allowed) return { limited: false };
+  authRateLimited.inc({ surface });
+  return { limited: true, retryAfterSeconds: Math.max(1, Math.ceil(taken.waitMs / 1000)) };
+}
+
 /**
  * What to answer a failed authentication with: `error` itself (a 401) while the address is
  * under its limit, a 429 with Retry-After past it.
  */
-export function afterAuthFailure(request: FastifyRequest, error: HttpError): HttpError {
-  const limits = request.server.authLimits;
-  const key = limits?.key(request.ip);
-  if (!limits || key === null || key === undefined) return error;
-  const taken = countFailure(request, limits, key);
-  if (taken.allowed) return error;
+export function afterAuthFailure(
+  request: FastifyRequest,
+  error: HttpError,
+  surface: AuthSurface = 'api',
+): HttpError {
+  const verdict = recordAuthFailure(request, surface);
+  if (!verdict.limited) return error;
   return new HttpError(
     429,
     'too_many_failures',
     'too many failed authentications from this address; check the credential and retry later',
-    retryAfter(taken.waitMs),
+    retryAfter(verdict.retryAfterSeconds * 1000),
   );
 }
 
@@ -260,6 +287,7 @@ export function enrollmentLimitHooks(): {
       if (!limits || key === null || key === undefined) return;
       const failing = limits.failures.wait(key);
       if (failing > 0) {
+        authRateLimited.inc({ surface: 'enroll' });
         throw new HttpError(
           429,
           'too_many_failures',
@@ -269,6 +297,7 @@ export function enrollmentLimitHooks(): {
       }
       const taken = limits.enrollments.take(key);
       if (taken.allowed) return;
+      authRateLimited.inc({ surface: 'enroll' });
       if (taken.first) {
         request.log.warn(
           { address: key, retryAfterSeconds: Math.ceil(taken.waitMs / 1000) },
@@ -284,6 +313,8 @@ export function enrollmentLimitHooks(): {
     },
     async onResponse(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
       if (reply.statusCode !== 401) return;
+      // The 401 has gone out: the bucket only decides the address's next attempts.
+      authFailures.inc({ surface: 'enroll' });
       const limits = request.server.authLimits;
       const key = limits?.key(request.ip);
       if (limits && key !== null && key !== undefined) countFailure(request, limits, key);

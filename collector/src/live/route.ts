@@ -2,9 +2,15 @@
 // token comes as the first message ({type:'auth', token}); a script may instead send the
 // usual Authorization header with the upgrade request. Tokens never go in the URL (URLs
 // end up in logs) and are never logged.
+//
+// A connection refused as unauthenticated (wrong token, none in time, a command before
+// auth) counts as a failed authentication of its address, as on the REST API
+// (http/auth-limits.ts); past the limit the error says too_many_failures with the seconds
+// to wait, and the socket is closed with 1008 (policy violation) instead of 4401.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { ApiPrincipal } from '../http/auth.js';
+import { recordAuthFailure } from '../http/auth-limits.js';
 import { bearerCredential, secretMatches } from '../security/tokens.js';
 import type { Store } from '../store/types.js';
 import type { Logger } from 'pino';
@@ -22,6 +28,8 @@ import {
 /** Frames larger than this from a client are refused (a client sends only small commands). */
 export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
 const MAX_QUEUED_MESSAGES = 100;
+/** RFC 6455 7.4.1: the endpoint refuses because of its policy (here: too many failures). */
+export const CLOSE_POLICY_VIOLATION = 1008;
 
 async function verifyToken(store: Store, header: string): Promise<ApiPrincipal | null> {
   const presented = bearerCredential(header);
@@ -87,6 +95,19 @@ class LiveConnection implements ConnectionHandle {
   }
 
   private refuse(message: string): void {
+    if (this.socket.readyState !== this.socket.OPEN) return; // gone: nothing was refused
+    const verdict = recordAuthFailure(this.request, 'live');
+    if (verdict.limited) {
+      this.say({
+        type: 'error',
+        error: 'too_many_failures',
+        message:
+          'too many failed authentications from this address; check the token and retry later',
+        retryAfterSeconds: verdict.retryAfterSeconds,
+      });
+      this.socket.close(CLOSE_POLICY_VIOLATION, 'too many failed authentications');
+      return;
+    }
     this.say({ type: 'error', error: 'unauthenticated', message });
     this.socket.close(CLOSE.unauthenticated, 'unauthenticated');
   }

@@ -11,6 +11,8 @@
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import type { MetricsConfig } from '../config.js';
 import type { CollectorEvents } from '../events.js';
+import { afterAuthFailure } from '../http/auth-limits.js';
+import { HttpError } from '../http/errors.js';
 import { liveClientCount } from '../live/index.js';
 import type { Store } from '../store/types.js';
 import type { SqliteDatabase } from '../store/sqlite/database.js';
@@ -134,7 +136,12 @@ export const metricsRoutes =
     };
 
     app.get('/metrics', async (request, reply) => {
-      checkAuth?.(request.headers.authorization);
+      try {
+        checkAuth?.(request.headers.authorization);
+      } catch (error) {
+        // Wrong scrape credentials count with the address's other failed authentications.
+        throw error instanceof HttpError ? afterAuthFailure(request, error, 'metrics') : error;
+      }
       const health = await metrics.registry.metrics();
       const fleet = await fleetText(request.log);
       const body = `${health.endsWith('\n') ? health : `${health}\n`}${fleet}`;
