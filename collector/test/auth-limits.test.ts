@@ -13,7 +13,6 @@ import {
   DEFAULT_AUTH_LIMITS,
   type TakeResult,
 } from '../src/http/auth-limits.js';
-import { CLOSE_POLICY_VIOLATION } from '../src/live/route.js';
 import { CLOSE } from '../src/live/protocol.js';
 import { testCollector, type TestCollector } from './helpers.js';
 
@@ -345,7 +344,7 @@ t.test(
     t.same(codes, new Array(FAILURE_BURST).fill(CLOSE.unauthenticated), 'under the limit: 4401');
 
     const limited = await liveSession(c, { type: 'auth', token: `${id}.wrong` });
-    t.equal(limited.code, CLOSE_POLICY_VIOLATION, 'past the limit: closed 1008');
+    t.equal(limited.code, CLOSE.tooManyFailures, 'past the limit: closed 1008');
     t.match(limited.messages, [{ type: 'error', error: 'too_many_failures' }]);
     const wait = limited.messages[0]?.retryAfterSeconds ?? 0;
     t.ok(

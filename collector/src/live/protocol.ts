@@ -37,6 +37,8 @@ export const CLOSE = {
   flooding: 4429,
   /** the collector is shutting down: reconnect and resume with `since` */
   goingAway: 1001,
+  /** too many failed authentications from this address: wait `retryAfterSeconds` (policy violation) */
+  tooManyFailures: 1008,
 } as const;
 
 export type ClientMessage =

@@ -28,8 +28,6 @@ import {
 /** Frames larger than this from a client are refused (a client sends only small commands). */
 export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
 const MAX_QUEUED_MESSAGES = 100;
-/** RFC 6455 7.4.1: the endpoint refuses because of its policy (here: too many failures). */
-export const CLOSE_POLICY_VIOLATION = 1008;
 
 async function verifyToken(store: Store, header: string): Promise<ApiPrincipal | null> {
   const presented = bearerCredential(header);
@@ -105,7 +103,7 @@ class LiveConnection implements ConnectionHandle {
           'too many failed authentications from this address; check the token and retry later',
         retryAfterSeconds: verdict.retryAfterSeconds,
       });
-      this.socket.close(CLOSE_POLICY_VIOLATION, 'too many failed authentications');
+      this.socket.close(CLOSE.tooManyFailures, 'too many failed authentications');
       return;
     }
     this.say({ type: 'error', error: 'unauthenticated', message });
