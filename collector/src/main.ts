@@ -2,11 +2,18 @@
 // vcio-collector: parse flags (each also a VCIO_* environment variable), start, and shut
 // down gracefully on SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
-import { DEFAULTS, METRICS_DEFAULTS, buildConfig, type RawOptions } from './config.js';
+import {
+  DEFAULTS,
+  INGEST_DEFAULTS,
+  METRICS_DEFAULTS,
+  buildConfig,
+  type RawOptions,
+} from './config.js';
 import type { RunningCollector } from './collector.js';
 import { lifecycleCommand } from './cli/lifecycle.js';
 import { exportCommand } from './cli/export.js';
 import { adminCommand } from './cli/admin.js';
+import { backupCommand, restoreCommand } from './cli/backup.js';
 import { describeStartupError } from './startup-errors.js';
 import { VERSION } from './version.js';
 
@@ -112,12 +119,38 @@ function collectorProgram(): Command {
         'the URL agents reach this collector at, for the install commands (default: taken from each request)',
       ).env('VCIO_PUBLIC_URL'),
     )
+    .addOption(
+      new Option(
+        '--max-in-flight-reports <n>',
+        'reports received or stored at once; more are answered 503 overloaded with Retry-After',
+      )
+        .env('VCIO_MAX_IN_FLIGHT_REPORTS')
+        .default(String(INGEST_DEFAULTS.maxInFlightReports)),
+    )
+    .addOption(
+      new Option(
+        '--max-in-flight-report-bytes <size>',
+        'declared body bytes of the reports in flight; more are answered 503 overloaded',
+      )
+        .env('VCIO_MAX_IN_FLIGHT_REPORT_BYTES')
+        .default(INGEST_DEFAULTS.maxInFlightReportBytes),
+    )
+    .addOption(
+      new Option(
+        '--overload-retry-after <seconds>',
+        'a shed report is told to retry after this many seconds to twice that',
+      )
+        .env('VCIO_OVERLOAD_RETRY_AFTER')
+        .default(String(INGEST_DEFAULTS.overloadRetryAfter)),
+    )
     .action(async (options: RawOptions) => {
       await serve(options);
     });
   program.addCommand(lifecycleCommand());
   program.addCommand(exportCommand());
   program.addCommand(adminCommand());
+  program.addCommand(backupCommand());
+  program.addCommand(restoreCommand());
   return program;
 }
 

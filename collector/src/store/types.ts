@@ -69,6 +69,34 @@ export interface AgentRecord {
   version: string;
   createdAt: Date;
   revokedAt: Date | null;
+  /**
+   * A rotation's new secret, not yet used: the current secret keeps working until the agent
+   * first authenticates with this one (completeAgentRotation). Absent/null: none pending.
+   */
+  pendingSecretHash?: Buffer | null;
+  /** an admin asked the agent to rotate its secret; cleared when a rotation completes */
+  rotateRequestedAt?: Date | null;
+  /** when a rotation last replaced the secret; null: never */
+  secretRotatedAt?: Date | null;
+}
+
+/** An agent as an admin lists it: never a secret or its hash. */
+export interface AgentSummary {
+  id: string;
+  tenantId: string;
+  machineId: string;
+  hostname: string;
+  version: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+  rotateRequestedAt: Date | null;
+  secretRotatedAt: Date | null;
+  /** a rotation was started and the agent has not used the new secret yet */
+  rotationPending: boolean;
+  /** the host this agent reports (null when none yet, or another agent of the machine took it over) */
+  hostId: string | null;
+  /** that host's last report; null without a host */
+  lastSeen: Date | null;
 }
 
 export interface TenantStore {
@@ -119,6 +147,24 @@ export interface AccessStore {
   listEnrollmentTokens(tenantId: string): Promise<EnrollmentTokenRecord[]>;
   /** false when the tenant has no such live token */
   revokeEnrollmentToken(tenantId: string, id: string, at: Date): Promise<boolean>;
+  /** the tenant's agents, newest first, revoked ones included */
+  listAgents(tenantId: string): Promise<AgentSummary[]>;
+  /** false when there is no such live (unrevoked) agent */
+  revokeAgent(id: string, at: Date): Promise<boolean>;
+  /**
+   * Starts a rotation: stores `pendingHash` as the agent's pending secret (replacing any
+   * earlier pending one, which was never used). The current secret is untouched. False
+   * when there is no such live agent.
+   */
+  beginAgentRotation(id: string, pendingHash: Buffer): Promise<boolean>;
+  /**
+   * Completes a rotation: the pending secret becomes the secret, the old one stops working,
+   * a rotation request is cleared. Only while `pendingHash` is still the pending secret (a
+   * concurrent rotation wins); false otherwise.
+   */
+  completeAgentRotation(id: string, pendingHash: Buffer, at: Date): Promise<boolean>;
+  /** Flags the agent to rotate on its next report; false when there is no such live agent. */
+  requestAgentRotation(id: string, at: Date): Promise<boolean>;
 }
 
 export interface HostSummary {
@@ -608,6 +654,33 @@ export interface AuditStore {
   query(query: AuditQuery): Promise<{ total: number; entries: AuditEntry[] }>;
 }
 
+/**
+ * What the hourly retention job removes. Raw time series (performance samples, and the
+ * report-id ledger that guards them against duplicates) go after the retention period;
+ * score and progress history is thinned to one point per UTC day past the detail window
+ * and then kept for good (trends and quarterly reviews read years back). The audit log,
+ * findings and risk acceptances are never pruned.
+ */
+export interface RetentionPolicy {
+  /** performance samples collected, and report ids received, before this are deleted */
+  samplesBefore: Date;
+  /** history points before this (rounded down to a UTC day) are thinned to the last of each day */
+  historyDetailBefore: Date;
+}
+
+/** Rows removed per table by one retention run. */
+export interface RetentionOutcome {
+  performanceSamples: number;
+  reportLedger: number;
+  postureHistory: number;
+  initiativeProgress: number;
+}
+
+export interface MaintenanceStore {
+  /** Deletes in small transactions, yielding between them: ingest is never held up for long. */
+  applyRetention(policy: RetentionPolicy): Promise<RetentionOutcome>;
+}
+
 export interface Store {
   tenants: TenantStore;
   posture: PostureStore;
@@ -618,6 +691,8 @@ export interface Store {
   inventory: InventoryStore;
   initiatives: InitiativeStore;
   technology: TechnologyStore;
+  /** retention of old time series (the hourly job in collector.ts) */
+  maintenance: MaintenanceStore;
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

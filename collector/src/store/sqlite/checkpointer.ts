@@ -26,7 +26,10 @@ const walSize = () => {
   }
 };
 const db = new Database(workerData.path);
-db.pragma('busy_timeout = 1000');
+// No waiting: a TRUNCATE checkpoint holds the write lock while it waits for readers, so a
+// long reader (a backup, an export, the technology worker) would stall ingest for as long.
+// Measured: 1 s stalls with a 1 s timeout, none over 30 ms without. It tries again next tick.
+db.pragma('busy_timeout = 0');
 let timer = null;
 const tick = () => {
   try {

@@ -9,7 +9,9 @@ import { sqliteAuditStore } from './audit.js';
 import { sqliteHostStore } from './hosts.js';
 import { sqliteInitiativeStore } from './initiatives.js';
 import { sqliteInventoryStore } from './inventory.js';
+import { sqliteMaintenance } from './maintenance.js';
 import { sqliteTechnologyStore } from './technology.js';
+import { inThreadTechnologyStore, workerTechnologyStore } from './technology-thread.js';
 import { sqlitePostureStore } from './posture.js';
 import { sqliteReportStore } from './reports.js';
 import { sqliteTenantStore } from './tenants.js';
@@ -27,6 +29,12 @@ export interface SqliteStoreOptions {
   onWarning?: (message: string) => void;
   /** after each committed batch of reports (the metrics' write latency) */
   onCommit?: (seconds: number, reports: number) => void;
+  /**
+   * Where the technology views group a tenant's software: a worker thread with its own
+   * read-only connection (the default: seconds of work at thousands of hosts), or the
+   * calling thread (the baseline of `pnpm bench technology`).
+   */
+  technologyThread?: 'worker' | 'main';
 }
 
 export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -36,6 +44,10 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
   const reports = sqliteReportStore(db, { onCommit: options.onCommit });
   const ping = db.prepare('SELECT 1');
   const checkpointer = startCheckpointer(db, path, { onError: options.onWarning });
+  const technology =
+    options.technologyThread === 'main'
+      ? inThreadTechnologyStore(sqliteTechnologyStore(db))
+      : workerTechnologyStore(path);
 
   return {
     db,
@@ -47,13 +59,15 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
     reports,
     inventory: sqliteInventoryStore(db),
     initiatives: sqliteInitiativeStore(db),
-    technology: sqliteTechnologyStore(db),
+    technology,
     posture: sqlitePostureStore(db),
+    maintenance: sqliteMaintenance(db),
     async ping() {
       ping.get();
     },
     async close() {
       reports.flush();
+      await technology.close();
       await checkpointer.stop();
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');
