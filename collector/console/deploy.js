@@ -3,26 +3,13 @@
 // one-liners into an RMM script. The enrollment token inside them is shown once.
 //
 // A module of its own: it builds its header button and its section, and app.js installs
-// them (installView: the button shows while signed in, opening hides the other views,
-// showing another view closes this one, and its back button returns).
+// them (installView in views.js: the button shows while signed in, opening hides the other
+// views, showing another view closes this one, and its back button returns).
 // Everything from the API goes in with textContent, never as HTML.
-/* global document, Node */
+/* global document */
+import { $, el } from '/console/dom.js';
 
 const TOKEN_KEY = 'vcio.token';
-
-const $ = (selector) => document.querySelector(selector);
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'class') node.className = v;
-    else node[k] = v;
-  }
-  for (const child of children) {
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
 
 async function api(path, options = {}) {
   const res = await fetch(`/api/v1${path}`, {

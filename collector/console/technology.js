@@ -4,31 +4,17 @@
 // hardware by manufacturer and model with its age, and the OS distribution.
 //
 // A module of its own: it builds its header button and its section, and app.js installs
-// them (installView: the button shows while signed in, opening hides the other views,
-// showing another view closes this one, and its back button returns). The tenant is the
-// one picked in the header (#tenant's value).
+// them (installView in views.js: the button shows while signed in, opening hides the other
+// views, showing another view closes this one, and its back button returns). The tenant is
+// the one picked in the header (#tenant's value).
 // Everything from the API goes in with textContent, never as HTML.
-/* global document, Node */
+import { $, el } from '/console/dom.js';
 
 const TOKEN_KEY = 'vcio.token';
 /** Products listed per page of the software table. */
 const PAGE = 100;
 /** Versions spelled out per product; the rest are counted. */
 const VERSIONS_SHOWN = 6;
-
-const $ = (selector) => document.querySelector(selector);
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'class') node.className = v;
-    else node[k] = v;
-  }
-  for (const child of children) {
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
 
 async function api(path) {
   const res = await fetch(`/api/v1${path}`, {

@@ -27,6 +27,29 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The console's own ES modules, served under /console/ by name. app.js is the entry the
+ * page loads; it imports the others (a module missing here is a 404 in the browser).
+ */
+export const CONSOLE_MODULES = [
+  'app.js',
+  'state.js',
+  'api.js',
+  'dom.js',
+  'format.js',
+  'views.js',
+  'session.js',
+  'live.js',
+  'tenant-scores.js',
+  'hosts.js',
+  'sites.js',
+  'host-view.js',
+  'host-posture.js',
+  'host-chart.js',
+  'technology.js',
+  'deploy.js',
+] as const;
+
 interface StaticFile {
   body: Buffer;
   type: string;
@@ -46,9 +69,7 @@ function consoleFiles(): Map<string, StaticFile> {
   const css = 'text/css; charset=utf-8';
   return new Map([
     ['/', ownFile('index.html', 'text/html; charset=utf-8')],
-    ['/console/app.js', ownFile('app.js', js)],
-    ['/console/technology.js', ownFile('technology.js', js)],
-    ['/console/deploy.js', ownFile('deploy.js', js)],
+    ...CONSOLE_MODULES.map((name): [string, StaticFile] => [`/console/${name}`, ownFile(name, js)]),
     ['/console/style.css', ownFile('style.css', css)],
     ['/console/vendor/uPlot.esm.js', vendorFile('uplot/dist/uPlot.esm.js', js)],
     ['/console/vendor/uPlot.min.css', vendorFile('uplot/dist/uPlot.min.css', css)],
