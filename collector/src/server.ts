@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { API_PREFIX } from '@vcio/shared';
 import { readFileSync } from 'node:fs';
 import {
+  buildIngestLimits,
   buildMetricsConfig,
   type CollectorConfig,
   type DeployConfig,
@@ -15,6 +16,7 @@ import { CollectorEvents } from './events.js';
 import { requireApiToken } from './http/auth.js';
 import { registerAuthLimits } from './http/auth-limits.js';
 import { registerErrorHandling } from './http/errors.js';
+import { IngestAdmission, isQuietRejection, type IngestLimits } from './http/overload.js';
 import { registerGzipBodies } from './http/gzip.js';
 import { registerFiniteQueryNumbers } from './http/validation.js';
 import { liveRoutes, MAX_CLIENT_MESSAGE_BYTES, type LiveOptions } from './live/index.js';
@@ -22,6 +24,7 @@ import { CollectorMetrics, metricsRoutes } from './metrics/index.js';
 import { PostureService } from './posture/service.js';
 import { consoleRoutes } from './routes/console.js';
 import { agentDownloadRoutes, installCommandRoutes } from './routes/deploy.js';
+import { agentRoutes, agentSelfRoutes } from './routes/agents.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
@@ -36,11 +39,16 @@ import { siteRoutes } from './routes/sites.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { auditRoutes } from './routes/audit.js';
 import type { Store } from './store/types.js';
+import { StorageAvailability, sqliteWriteProbe } from './store/availability.js';
+import type { SqliteStore } from './store/sqlite/index.js';
+import { dirname } from 'node:path';
 
 export interface ServerDeps {
   config: Pick<CollectorConfig, 'bodyLimitBytes' | 'tls'> & {
     metrics?: MetricsConfig;
     deploy?: DeployConfig;
+    /** admission control for reports; the defaults of config.ts when absent */
+    ingest?: IngestLimits;
   };
   store: Store;
   logger: Logger;
@@ -55,6 +63,11 @@ export interface ServerDeps {
    * one is made that re-assesses hosts after their reports, and stops with the server
    */
   posture?: PostureService;
+  /**
+   * whether the database takes writes (store/availability.ts); when absent one is made,
+   * probing the SQLite store's data directory, and closed with the server
+   */
+  storage?: StorageAvailability;
 }
 
 declare module 'fastify' {
@@ -71,6 +84,7 @@ export function buildServer({
   metrics = new CollectorMetrics(),
   live,
   posture,
+  storage,
 }: ServerDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger,
@@ -96,13 +110,31 @@ export function buildServer({
 
   // The API speaks JSON only; anything else is a 415, not a body that fails validation.
   app.removeContentTypeParser('text/plain');
-  registerErrorHandling(app);
+  const sqlite = store as Partial<SqliteStore>;
+  const storageState =
+    storage ??
+    new StorageAvailability({
+      logger,
+      registry: metrics.registry,
+      probe: sqlite.db && sqlite.path ? sqliteWriteProbe(sqlite.db, dirname(sqlite.path)) : null,
+    });
+  if (!storage) app.addHook('onClose', async () => storageState.close());
+  const admission = new IngestAdmission({
+    limits: config.ingest ?? buildIngestLimits({}),
+    bodyLimitBytes: config.bodyLimitBytes,
+    storage: storageState,
+    logger,
+    registry: metrics.registry,
+  });
+  registerErrorHandling(app, storageState);
   registerGzipBodies(app, config.bodyLimitBytes);
   registerFiniteQueryNumbers(app);
   registerAuthLimits(app);
 
   app.addHook('onResponse', (request, reply, done) => {
-    if (reply.statusCode >= 400) {
+    // Shed reports and storage refusals are logged in aggregate (http/overload.ts,
+    // store/availability.ts): a line each would flood the log exactly when it matters.
+    if (reply.statusCode >= 400 && !isQuietRejection(request)) {
       request.log.info(
         { method: request.method, url: request.url.split('?')[0], status: reply.statusCode },
         'request rejected',
@@ -115,7 +147,7 @@ export function buildServer({
   app.decorate('posture', postureService);
   if (!posture) app.addHook('onClose', () => postureService.stop());
 
-  app.register(healthRoutes(store));
+  app.register(healthRoutes(store, storageState));
   app.register(
     metricsRoutes({ store, events, metrics, config: config.metrics ?? buildMetricsConfig({}) }),
   );
@@ -125,7 +157,8 @@ export function buildServer({
   app.register(
     async (api) => {
       api.register(enrollRoutes(store, events));
-      api.register(reportRoutes(store, events));
+      api.register(reportRoutes(store, events, admission.hook));
+      api.register(agentSelfRoutes(store, events));
       api.register(liveRoutes({ store, events, logger, options: live }));
       api.register(async (readApi) => {
         requireApiToken(readApi, store);
@@ -138,6 +171,7 @@ export function buildServer({
         readApi.register(postureRoutes(store, postureService));
         readApi.register(siteRoutes(store));
         readApi.register(tokenRoutes(store));
+        readApi.register(agentRoutes(store, events));
         readApi.register(auditRoutes(store));
         readApi.register(installCommandRoutes(store, config.deploy));
       });

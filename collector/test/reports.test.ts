@@ -151,8 +151,12 @@ t.test('credentials: none, wrong, or another agent’s report', async (t) => {
   t.equal(mismatch.json().error, 'agent_mismatch');
 
   t.equal((await c.app.inject(post(a.authorization, report))).statusCode, 202);
+  const asB = { ...report, agent: { ...report.agent, id: b.agentId } };
+  const otherMachine = await c.app.inject(post(b.authorization, asB));
+  t.equal(otherMachine.statusCode, 403, "b's credentials speak for m-b only");
+  t.equal(otherMachine.json().error, 'machine_mismatch');
   const stolenId = await c.app.inject(
-    post(b.authorization, { ...report, agent: { ...report.agent, id: b.agentId } }),
+    post(b.authorization, { ...asB, host: { ...report.host, machineId: 'm-b' } }),
   );
   t.equal(stolenId.statusCode, 409, 'a report id already stored for another agent');
 });
@@ -232,9 +236,14 @@ t.test('a database that cannot take writes answers 503 with Retry-After', async 
   t.equal(res.json().error, 'storage_unavailable');
   t.equal(res.headers['retry-after'], '30');
   c.store.db.pragma('query_only = OFF');
-  const after = await c.app.inject(
+  // Reports are refused at the door until the storage probe (every 2 s) sees a write work.
+  let after = await c.app.inject(
     post(agent.authorization, sampleReport({ agentId: agent.agentId })),
   );
+  for (let attempt = 0; after.statusCode === 503 && attempt < 100; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    after = await c.app.inject(post(agent.authorization, sampleReport({ agentId: agent.agentId })));
+  }
   t.equal(after.statusCode, 202, 'recovers once writes work again');
 });
 

@@ -23,6 +23,14 @@ const BENCHMARKS: Record<string, { summary: string; load(): Promise<BenchmarkMod
     summary: 'ms to re-assess a host, and ingest when every report carries state sections',
     load: () => import('./posture.js'),
   },
+  overload: {
+    summary: 'accepted/s, shed share, p50/p99 and peak RSS at many times capacity vs nominal',
+    load: () => import('./overload.js'),
+  },
+  technology: {
+    summary: "the first technology overview after a change, and the main thread's delay meanwhile",
+    load: () => import('./technology.js'),
+  },
 };
 
 function listing(): string {

@@ -2,10 +2,9 @@
 // right status. Bad input is always a 4xx that says what and where; a 500 is only ever
 // our own fault, and its details go to the log, not to the client.
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { isStorageFailure, type StorageAvailability } from '../store/availability.js';
 import { StoreUnavailableError } from '../store/types.js';
-
-/** How long agents should wait before retrying when storage is unavailable. */
-const STORAGE_RETRY_AFTER_SECONDS = 30;
+import { markQuietRejection, STORAGE_RETRY_AFTER_SECONDS } from './overload.js';
 
 export class HttpError extends Error {
   constructor(
@@ -27,7 +26,11 @@ const FASTIFY_CODES: Record<string, { status: number; code: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json' },
 };
 
-export function registerErrorHandling(app: FastifyInstance): void {
+/**
+ * `storage`, when given, is told of every storage failure a request met: it logs the
+ * change once and refuses reports at the door until storage is back (availability.ts).
+ */
+export function registerErrorHandling(app: FastifyInstance, storage?: StorageAvailability): void {
   app.setErrorHandler((error: FastifyError | HttpError | StoreUnavailableError, request, reply) => {
     if (error instanceof HttpError) {
       return reply
@@ -35,9 +38,16 @@ export function registerErrorHandling(app: FastifyInstance): void {
         .headers(error.headers)
         .send({ error: error.code, message: error.message });
     }
-    if (error instanceof StoreUnavailableError) {
-      // The agent keeps the report and retries; the operator sees why in the log.
-      request.log.error({ reason: error.reason }, 'storage unavailable: answering 503');
+    // A full disk or a read-only database met by any route (an enrollment, a token
+    // created), not only ingest: a 503 that says so, never a 500.
+    if (error instanceof StoreUnavailableError || isStorageFailure(error)) {
+      // The agent keeps the report and retries; the availability logs the change once.
+      if (storage) {
+        storage.reportFailure(error);
+        markQuietRejection(request);
+      } else {
+        request.log.error({ err: error }, 'storage unavailable: answering 503');
+      }
       return reply.code(503).header('retry-after', String(STORAGE_RETRY_AFTER_SECONDS)).send({
         error: 'storage_unavailable',
         message: 'the collector cannot store data right now; retry later',

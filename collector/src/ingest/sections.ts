@@ -41,6 +41,23 @@ export function isStateSection(name: SectionName): boolean {
   return !NOT_JSON_STATE.has(name);
 }
 
+/**
+ * What to ask of the agent after a software section, given the list the store holds for
+ * the host (its hash and the collectedAt of the report that brought it; undefined: none):
+ * the whole list again when it sent a hash alone and the store holds another list (or
+ * none), unless what it holds is newer than the report (a late report from the agent's
+ * queue says nothing newer).
+ */
+export function softwareResend(
+  held: { hash: string; updatedAt: number } | undefined,
+  software: SoftwareSection,
+  collectedAt: number,
+): SectionName[] {
+  if (software.items !== null || held?.hash === software.hash) return [];
+  if (held && held.updatedAt > collectedAt) return [];
+  return ['software'];
+}
+
 export interface HostOsSummary {
   platform: string;
   distro: string | null;

@@ -14,7 +14,7 @@ import type {
   ReportRejectedEvent,
   ReportStoredEvent,
 } from '../events.js';
-import { liveClients } from './registry.js';
+import { authFailures, authRateLimited, liveClients } from './registry.js';
 
 const INGEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const COMMIT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
@@ -89,6 +89,8 @@ export class CollectorMetrics {
       },
     });
     this.registry.registerMetric(liveClients);
+    this.registry.registerMetric(authFailures);
+    this.registry.registerMetric(authRateLimited);
     collectDefaultMetrics({ register: this.registry });
   }
 

@@ -2,13 +2,12 @@
 // against report v1 (and a software list against its hash), answered 202 only after the
 // report is committed. The 202 carries resend: ['software'] when the report named a
 // software hash this collector does not hold.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, onRequestHookHandler } from 'fastify';
 import { ErrorBody, Report, ReportAccepted } from '@vcio/shared';
-import { authenticateAgent } from '../http/auth.js';
+import { AgentAuthenticator } from '../http/auth.js';
 import { HttpError } from '../http/errors.js';
 import { strictBodyCompiler } from '../http/validation.js';
 import { checkSoftwareSection, splitSections } from '../ingest/sections.js';
-import { cachedLookup } from '../security/record-cache.js';
 import type { CollectorEvents } from '../events.js';
 import { summariseReport } from '../live/summary.js';
 import type { AgentRecord, Store } from '../store/types.js';
@@ -33,12 +32,10 @@ function errorCodeOf(payload: unknown): string {
 }
 
 export const reportRoutes =
-  (store: Store, events: CollectorEvents): FastifyPluginAsync =>
+  (store: Store, events: CollectorEvents, admit?: onRequestHookHandler): FastifyPluginAsync =>
   async (app) => {
-    const agents = cachedLookup((id) => store.access.findAgent(id), {
-      ttlMs: 60_000,
-      maxEntries: 200_000,
-    });
+    const agents = new AgentAuthenticator(store, events);
+    app.addHook('onClose', async () => agents.close());
     app.decorateRequest('agent', null);
     app.decorateRequest('startedAt', 0);
     // Plain JSON.parse for reports, in this plugin's scope only. Fastify's default parser
@@ -58,11 +55,14 @@ export const reportRoutes =
         }
       },
     );
+    // Admission first (http/overload.ts): under overload, or with storage unavailable, a
+    // report is answered 503 before authentication and before its body is read.
+    if (admit) app.addHook('onRequest', admit);
     // onRequest runs before the body is read: a caller without credentials gets its 401
     // without the collector parsing (or inflating) what it sent.
     app.addHook('onRequest', async (request) => {
       request.startedAt = performance.now();
-      request.agent = await authenticateAgent(request, (id) => agents.get(id));
+      request.agent = await agents.authenticate(request);
     });
 
     app.addHook('onSend', async (_request, reply, payload) => {
@@ -88,6 +88,15 @@ export const reportRoutes =
             403,
             'agent_mismatch',
             `body/agent/id ${report.agent.id} is not the authenticated agent ${agent.id}`,
+          );
+        }
+        // An agent speaks only for the machine it enrolled as: its credentials copied to
+        // another machine (a cloned VM, a copied state directory) write nothing there.
+        if (report.host.machineId !== agent.machineId) {
+          throw new HttpError(
+            403,
+            'machine_mismatch',
+            `these credentials were enrolled for another machine (${agent.machineId}, not ${report.host.machineId}); re-enroll this machine: vcio-agent enroll --force`,
           );
         }
         const software = report.sections.software;
@@ -136,6 +145,8 @@ export const reportRoutes =
         };
         // Left out when empty: agents read its absence as "nothing to resend".
         if (outcome.resend.length > 0) answer.resend = outcome.resend;
+        // An admin asked for a new secret: the agent rotates by itself (POST /agent/rotate).
+        if (agent.rotateRequestedAt) answer.rotateSecret = true;
         return reply.code(202).send(answer);
       },
     );

@@ -70,7 +70,13 @@ export function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {
       await technology.close();
       await checkpointer.stop();
       if (db.open) {
-        db.pragma('wal_checkpoint(TRUNCATE)');
+        // A last checkpoint leaves a single file behind; on a database that can no longer
+        // be written (read-only file system, full disk) it fails, and closing must not.
+        try {
+          db.pragma('wal_checkpoint(TRUNCATE)');
+        } catch (error) {
+          options.onWarning?.(`final checkpoint failed: ${(error as Error).message}`);
+        }
         db.close();
       }
     },

@@ -21,6 +21,7 @@ import {
   osSummary,
   pendingUpdateRows,
   performanceSample,
+  softwareResend,
   softwareRow,
 } from '../../ingest/sections.js';
 import {
@@ -29,11 +30,12 @@ import {
   type IngestOutcome,
   type ReportStore,
 } from '../types.js';
+import { describeStorageError, isStorageFailure } from '../availability.js';
 import type { SqliteDatabase } from './database.js';
+import { sqliteMaintenance } from './maintenance.js';
 import { toMillis } from './rows.js';
 
 const MAX_BATCH = 256;
-const PRUNE_BATCH = 5_000;
 
 interface SoftwareStateRow {
   hash: string;
@@ -41,20 +43,9 @@ interface SoftwareStateRow {
   updated_at: number;
 }
 
-/**
- * What to ask of the agent after a software section: the whole list again when it sent a
- * hash alone and this collector holds another list (or none), unless what it holds is
- * newer than the report (a late report from the agent's queue says nothing newer).
- */
-function softwareResend(
-  state: SoftwareStateRow | undefined,
-  software: SoftwareSection,
-  collectedAt: number,
-): SectionName[] {
-  if (software.items !== null || state?.hash === software.hash) return [];
-  if (state && state.updated_at > collectedAt) return [];
-  return ['software'];
-}
+/** The held list as softwareResend (ingest/sections.ts, shared by the stores) takes it. */
+const held = (state: SoftwareStateRow | undefined) =>
+  state && { hash: state.hash, updatedAt: state.updated_at };
 
 interface Pending {
   input: IngestInput;
@@ -163,7 +154,7 @@ export function sqliteReportStore(
     reportId: string,
   ): SectionName[] {
     const state = softwareState.get(hostKey) as SoftwareStateRow | undefined;
-    const resend = softwareResend(state, software, collectedAt);
+    const resend = softwareResend(held(state), software, collectedAt);
     // Asked for the list again, or a report older than the stored list: nothing to write.
     if (resend.length > 0 || (state && state.updated_at > collectedAt)) return resend;
     const sources = JSON.stringify(software.sources);
@@ -239,7 +230,7 @@ export function sqliteReportStore(
       hostKey === undefined
         ? undefined
         : (softwareState.get(hostKey) as SoftwareStateRow | undefined);
-    return softwareResend(state, software, collectedAt);
+    return softwareResend(held(state), software, collectedAt);
   }
 
   /** Writes one report; must run inside a transaction. */
@@ -335,7 +326,7 @@ export function sqliteReportStore(
       forgetHostIds();
       if (isStorageFailure(error)) {
         // The database cannot take writes (disk full, read-only): nothing is stored.
-        const failure = new StoreUnavailableError(describeSqliteError(error), { cause: error });
+        const failure = new StoreUnavailableError(describeStorageError(error), { cause: error });
         for (const p of batch) p.reject(failure);
         return;
       }
@@ -347,7 +338,7 @@ export function sqliteReportStore(
           forgetHostIds();
           p.reject(
             isStorageFailure(own)
-              ? new StoreUnavailableError(describeSqliteError(own), { cause: own })
+              ? new StoreUnavailableError(describeStorageError(own), { cause: own })
               : own,
           );
         }
@@ -358,18 +349,8 @@ export function sqliteReportStore(
     outcomes.forEach((outcome, i) => batch[i]!.resolve(outcome));
   }
 
-  const pruneReports = db.prepare(
-    `DELETE FROM reports WHERE report_id IN
-       (SELECT report_id FROM reports WHERE received_at < ? LIMIT ${PRUNE_BATCH})`,
-  );
-  // Per host, along the (host_key, collected_at) index that ingest needs anyway: a second
-  // index on time alone would cost every insert for the sake of an hourly job.
-  const allHostKeys = db.prepare('SELECT key FROM hosts').pluck();
-  const pruneHostSamples = db.prepare(
-    `DELETE FROM performance_samples WHERE rowid IN
-       (SELECT rowid FROM performance_samples WHERE host_key = ? AND collected_at < ?
-        LIMIT ${PRUNE_BATCH})`,
-  );
+  // Retention lives in maintenance.ts with the rest of it (posture and initiative history).
+  const maintenance = sqliteMaintenance(db);
 
   return {
     ingest(input) {
@@ -383,54 +364,9 @@ export function sqliteReportStore(
       });
     },
     async prune(olderThan) {
-      // Small batches, yielding between them, so pruning never stalls ingest for long.
-      const cutoff = toMillis(olderThan);
-      const yieldToIngest = () => new Promise((r) => setImmediate(r));
-      let removed = 0;
-      for (const hostKey of allHostKeys.all() as number[]) {
-        for (;;) {
-          const n = pruneHostSamples.run(hostKey, cutoff).changes;
-          removed += n;
-          if (n < PRUNE_BATCH) break;
-          await yieldToIngest();
-        }
-      }
-      for (;;) {
-        const n = pruneReports.run(cutoff).changes;
-        removed += n;
-        if (n < PRUNE_BATCH) break;
-        await yieldToIngest();
-      }
-      return removed;
+      const removed = await maintenance.pruneTimeSeries(olderThan);
+      return removed.performanceSamples + removed.reportLedger;
     },
     flush,
   };
-}
-
-/** SQLite errors that mean the database cannot take writes, as opposed to a bad report. */
-const STORAGE_FAILURES = new Set([
-  'SQLITE_FULL',
-  'SQLITE_READONLY',
-  'SQLITE_IOERR',
-  'SQLITE_BUSY',
-  'SQLITE_LOCKED',
-  'SQLITE_CANTOPEN',
-  'SQLITE_CORRUPT',
-  'SQLITE_NOTADB',
-]);
-
-function sqliteCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-function isStorageFailure(error: unknown): boolean {
-  // Extended codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED) share the primary's prefix.
-  const primary = sqliteCode(error)?.split('_').slice(0, 2).join('_');
-  return primary !== undefined && STORAGE_FAILURES.has(primary);
-}
-
-function describeSqliteError(error: unknown): string {
-  const code = sqliteCode(error) ?? 'unknown';
-  return `${code}: ${error instanceof Error ? error.message : String(error)}`;
 }
