@@ -169,6 +169,12 @@ t.test('over the in-flight cap, reports are shed with 503 and Retry-After', asyn
     t.ok(retryAfter >= 3 && retryAfter < 6, `Retry-After ${retryAfter} within [3, 6)`);
   }
 
+  // Without credentials a caller never takes a slot: it is refused before admission, so
+  // slow bodies sent without credentials cannot shut agents out.
+  const stranger = await sendReport(c.base, 'Bearer nobody.nothing', bodies[4]!).answer;
+  t.equal(stranger.status, 401, 'no credentials: 401 even with every slot taken');
+  t.equal(await c.metric('vcio_ingest_in_flight_reports'), 4, 'and no slot was taken');
+
   for (const h of held) h.release();
   const accepted = await Promise.all(held.map((h) => h.answer));
   t.same(
@@ -192,7 +198,7 @@ t.test('over the in-flight cap, reports are shed with 503 and Retry-After', asyn
   });
   t.equal(injected.statusCode, 202, 'inject() (the in-process tests) is admitted too');
   t.equal(await c.metric('vcio_ingest_in_flight_reports'), 0, 'and releases its slot');
-  const rejectedLines = c.lines.filter((l) => l.msg === 'request rejected');
+  const rejectedLines = c.lines.filter((l) => l.msg === 'request rejected' && l.status === 503);
   t.equal(rejectedLines.length, 0, 'no log line per shed request');
   t.equal(
     c.lines.filter((l) => l.msg.startsWith('ingest overloaded')).length,

@@ -5,7 +5,7 @@
 // Why a cap is needed: every report being received, inflated, validated or waiting for
 // its group commit holds its body (and its parsed copy) in memory, and nothing else
 // bounds how many there are: Node accepts every connection, and agents retry. Two limits,
-// checked when a request arrives (onRequest, before authentication and before the body):
+// checked when a request arrives (onRequest, after authentication, before the body):
 //   - reports in flight, from arrival to answer (--max-in-flight-reports);
 //   - their declared body bytes (Content-Length; a body without one counts as the body
 //     limit), so a few large software lists cannot take as much memory as thousands of

@@ -55,15 +55,17 @@ export const reportRoutes =
         }
       },
     );
-    // Admission first (http/overload.ts): under overload, or with storage unavailable, a
-    // report is answered 503 before authentication and before its body is read.
-    if (admit) app.addHook('onRequest', admit);
     // onRequest runs before the body is read: a caller without credentials gets its 401
     // without the collector parsing (or inflating) what it sent.
     app.addHook('onRequest', async (request) => {
       request.startedAt = performance.now();
       request.agent = await agents.authenticate(request);
     });
+    // Admission (http/overload.ts) comes after authentication, still before the body: only
+    // agents take an in-flight slot, so connections without credentials that send their
+    // body slowly cannot fill the slots and shut real agents out. Authentication is a
+    // cached lookup and a hash, cheap enough to run under overload.
+    if (admit) app.addHook('onRequest', admit);
 
     app.addHook('onSend', async (_request, reply, payload) => {
       if (reply.statusCode >= 400)
