@@ -14,7 +14,6 @@
 // Hosts never assessed are not in scope yet.
 import type {
   InitiativeFilter,
-  InitiativeHostRow,
   InitiativeProgressPoint,
   InitiativeRecord,
   InitiativeStatus,
@@ -22,6 +21,7 @@ import type {
   InitiativeTarget,
 } from '../types.js';
 import type { SqliteDatabase } from './database.js';
+import { judge, shouldRecordProgress, type EvaluatedRow } from './initiative-rules.js';
 import { fromMillis, toMillis } from './rows.js';
 
 type Statement = ReturnType<SqliteDatabase['prepare']>;
@@ -105,51 +105,6 @@ function evaluateQuery(type: InitiativeTarget['type'], filters: string[]): strin
     ORDER BY h.hostname, hp.host_id`;
 }
 
-interface EvaluatedRow {
-  host_id: string;
-  hostname: string;
-  ok?: number;
-  unknown?: number;
-  applicable?: number;
-  state?: string;
-  due?: string | null;
-}
-
-/** Whether one evaluated host meets the target, and the reason when it does not. */
-function judge(target: InitiativeTarget, row: EvaluatedRow, today: string): InitiativeHostRow {
-  let reason: string;
-  switch (target.type) {
-    case 'checks':
-      reason =
-        row.ok === row.applicable
-          ? 'met'
-          : row.ok! + row.unknown! === row.applicable
-            ? 'unknown'
-            : 'failing';
-      break;
-    case 'lifecycle': {
-      const state = row.state!;
-      const ok =
-        target.os === 'supported'
-          ? state === 'supported'
-          : state === 'supported' || state === 'ending_soon';
-      reason = ok ? 'met' : state;
-      break;
-    }
-    case 'hardware':
-      reason =
-        row.due === null || row.due === undefined
-          ? 'age_unknown'
-          : row.due > today
-            ? 'met'
-            : 'past_replacement';
-      break;
-  }
-  return { hostId: row.host_id, hostname: row.hostname, met: reason === 'met', reason };
-}
-
-const utcDay = (ms: number): number => Math.floor(ms / 86_400_000);
-
 export function sqliteInitiativeStore(db: SqliteDatabase): InitiativeStore {
   const insert = db.prepare(`
     INSERT INTO initiatives (id, tenant_id, title, owner, filter, target, start_date, due_date,
@@ -208,8 +163,8 @@ export function sqliteInitiativeStore(db: SqliteDatabase): InitiativeStore {
   const recordPoint = db.transaction((id: string, point: InitiativeProgressPoint): boolean => {
     const last = lastPoint.get(id) as ProgressRow | undefined;
     const at = toMillis(point.at);
-    const changed = !last || last.in_scope !== point.inScope || last.met !== point.met;
-    if (!changed && utcDay(last.recorded_at) === utcDay(at)) return false;
+    const lastCounts = last && { at: last.recorded_at, inScope: last.in_scope, met: last.met };
+    if (!shouldRecordProgress(lastCounts, { ...point, at })) return false;
     insertPoint.run(id, at, point.inScope, point.met);
     return true;
   });
@@ -247,7 +202,7 @@ export function sqliteInitiativeStore(db: SqliteDatabase): InitiativeStore {
       return rows.map((row) => judge(target, row, today));
     },
     async recordProgress(initiativeId, point) {
-      return recordPoint(initiativeId, point);
+      return recordPoint.immediate(initiativeId, point);
     },
     async progressHistory(initiativeId) {
       return (history.all(initiativeId) as ProgressRow[]).map((r) => ({

@@ -16,6 +16,7 @@ import type {
   TenantScoreInput,
 } from '../types.js';
 import type { SqliteDatabase } from './database.js';
+import { sameScores, scoreHistoryDecision } from './history-rules.js';
 import { fromMillis, fromNullableMillis, toMillis } from './rows.js';
 
 interface PostureRow {
@@ -110,27 +111,6 @@ const toPoint = (r: HistoryRow): HistoryPoint => ({
   categories: JSON.parse(r.categories) as CategoryScores,
 });
 
-/** Scores closer than this are the same: float noise must not write history rows. */
-const EPSILON = 1e-6;
-
-const sameNumber = (a: number | null, b: number | null): boolean =>
-  a === null || b === null ? a === b : Math.abs(a - b) < EPSILON;
-
-function sameScores(
-  a: { score: number | null; categories: CategoryScores },
-  b: { score: number | null; categories: CategoryScores },
-): boolean {
-  if (!sameNumber(a.score, b.score)) return false;
-  const keys = new Set([...Object.keys(a.categories), ...Object.keys(b.categories)]);
-  for (const key of keys) {
-    const k = key as keyof CategoryScores;
-    if (!sameNumber(a.categories[k] ?? null, b.categories[k] ?? null)) return false;
-  }
-  return true;
-}
-
-const utcDay = (ms: number): number => Math.floor(ms / 86_400_000);
-
 const FINDING_COLUMNS = 'f.*, h.hostname AS hostname';
 
 export function sqlitePostureStore(db: SqliteDatabase): PostureStore {
@@ -217,8 +197,11 @@ export function sqlitePostureStore(db: SqliteDatabase): PostureStore {
     point: { at: number; score: number | null; categories: CategoryScores },
   ): boolean {
     const last = lastHistory.get(scope, id) as HistoryRow | undefined;
-    const changed = !last || !sameScores(toPoint(last), point);
-    if (changed || utcDay(last.recorded_at) !== utcDay(point.at)) {
+    const { changed, write } = scoreHistoryDecision(
+      last && { ...toPoint(last), at: last.recorded_at },
+      point,
+    );
+    if (write) {
       insertHistory.run(scope, id, point.at, point.score, JSON.stringify(point.categories));
     }
     return changed;

@@ -11,31 +11,22 @@
 // one small indexed read. Filters, sorting and paging then work on the grouped products.
 // The collector runs this store in a worker thread (technology-thread.ts), so the grouping
 // holds up neither ingest nor other requests.
-import { createHash } from 'node:crypto';
 import type {
   HardwareModelRow,
   OsDistributionRow,
-  SoftwareProductQuery,
   SoftwareProductRow,
   SoftwareReleaseRow,
   TechnologyStore,
 } from '../types.js';
 import type { SqliteDatabase } from './database.js';
-
-interface ProductRow {
-  publisher: string | null;
-  name: string;
-  hosts: number;
-  version_count: number;
-}
-
-interface VersionRow {
-  publisher: string | null;
-  name: string;
-  version: string | null;
-  version_key: string | null;
-  hosts: number;
-}
+import {
+  groupProducts,
+  GroupedSoftwareCache,
+  selectProducts,
+  softwareFingerprint,
+  type ProductRow,
+  type VersionRow,
+} from './software-products.js';
 
 interface HardwareRow {
   manufacturer: string | null;
@@ -133,50 +124,6 @@ const OS_QUERY = `
   GROUP BY h.os_platform, h.os_distro, h.os_release
   ORDER BY hosts DESC, platform, distro, release`;
 
-/** Lower-cases ASCII letters only, as SQLite's NOCASE and LIKE do. */
-const asciiLower = (text: string) => text.replace(/[A-Z]/g, (c) => c.toLowerCase());
-
-const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-/** publisher (no publisher first), then name, ignoring ASCII case. */
-function byPublisherAndName(a: SoftwareProductRow, b: SoftwareProductRow): number {
-  return (
-    compareText(asciiLower(a.publisher ?? ''), asciiLower(b.publisher ?? '')) ||
-    compareText(asciiLower(a.name), asciiLower(b.name)) ||
-    compareText(a.publisher ?? '', b.publisher ?? '') ||
-    compareText(a.name, b.name)
-  );
-}
-
-const PRODUCT_ORDER: Record<
-  SoftwareProductQuery['sort'],
-  (a: SoftwareProductRow, b: SoftwareProductRow) => number
-> = {
-  name: byPublisherAndName,
-  hosts: (a, b) => b.hosts - a.hosts || byPublisherAndName(a, b),
-  versions: (a, b) =>
-    b.versionCount - a.versionCount || b.hosts - a.hosts || byPublisherAndName(a, b),
-};
-
-const productKey = (publisher: string | null, name: string) => `${publisher ?? ''}\u0000${name}`;
-
-/** Oldest first by version key; entries without a version (no key) last. */
-function byVersionKey(a: VersionRow, b: VersionRow): number {
-  if (a.version_key === b.version_key) return compareText(a.version ?? '', b.version ?? '');
-  if (a.version_key === null) return 1;
-  if (b.version_key === null) return -1;
-  return compareText(a.version_key, b.version_key);
-}
-
-/** Tenants whose grouped software is kept; the least recently used is dropped. */
-const CACHED_TENANTS = 32;
-
-interface GroupedSoftware {
-  fingerprint: string;
-  /** in publisher and name order */
-  products: SoftwareProductRow[];
-}
-
 export function sqliteTechnologyStore(db: SqliteDatabase): TechnologyStore {
   const productsStatement = db.prepare(PRODUCTS_QUERY);
   const versionsStatement = db.prepare(VERSIONS_QUERY);
@@ -184,63 +131,29 @@ export function sqliteTechnologyStore(db: SqliteDatabase): TechnologyStore {
   const releases = db.prepare(RELEASES_QUERY);
   const hardware = db.prepare(HARDWARE_QUERY);
   const os = db.prepare(OS_QUERY);
-  const grouped = new Map<string, GroupedSoftware>();
+  const grouped = new GroupedSoftwareCache();
 
   function fingerprint(tenantId: string): string {
     const row = fingerprintStatement.get({ tenantId }) as { hashes: string | null };
-    return createHash('sha256')
-      .update(row.hashes ?? '')
-      .digest('hex');
+    return softwareFingerprint(row.hashes);
   }
 
   /** The tenant's software grouped by product and version: kept while it is unchanged. */
   function groupedSoftware(tenantId: string): SoftwareProductRow[] {
     const current = fingerprint(tenantId);
-    const kept = grouped.get(tenantId);
-    if (kept && kept.fingerprint === current) {
-      // most recently used last
-      grouped.delete(tenantId);
-      grouped.set(tenantId, kept);
-      return kept.products;
-    }
-    const byProduct = new Map<string, SoftwareProductRow>();
-    for (const r of productsStatement.all({ tenantId }) as ProductRow[]) {
-      byProduct.set(productKey(r.publisher, r.name), {
-        publisher: r.publisher,
-        name: r.name,
-        hosts: r.hosts,
-        versionCount: r.version_count,
-        versions: [],
-      });
-    }
-    const versions = (versionsStatement.all({ tenantId }) as VersionRow[]).sort(byVersionKey);
-    for (const v of versions) {
-      byProduct.get(productKey(v.publisher, v.name))?.versions.push({
-        version: v.version,
-        hosts: v.hosts,
-      });
-    }
-    const products = [...byProduct.values()].sort(byPublisherAndName);
-    grouped.delete(tenantId);
-    grouped.set(tenantId, { fingerprint: current, products });
-    if (grouped.size > CACHED_TENANTS) grouped.delete(grouped.keys().next().value!);
+    const kept = grouped.get(tenantId, current);
+    if (kept) return kept;
+    const products = groupProducts(
+      productsStatement.all({ tenantId }) as ProductRow[],
+      versionsStatement.all({ tenantId }) as VersionRow[],
+    );
+    grouped.set(tenantId, current, products);
     return products;
   }
 
   return {
     async softwareProducts(query) {
-      let products = groupedSoftware(query.tenantId);
-      const publisher = query.publisher === undefined ? undefined : asciiLower(query.publisher);
-      const name = query.name === undefined ? undefined : asciiLower(query.name);
-      if (publisher !== undefined) {
-        products = products.filter((p) => asciiLower(p.publisher ?? '').includes(publisher));
-      }
-      if (name !== undefined) products = products.filter((p) => asciiLower(p.name).includes(name));
-      if (query.sort !== 'name') products = [...products].sort(PRODUCT_ORDER[query.sort]);
-      return {
-        total: products.length,
-        products: products.slice(query.offset, query.offset + query.limit),
-      };
+      return selectProducts(groupedSoftware(query.tenantId), query);
     },
 
     async unsupportedSoftware(tenantId) {

@@ -1,0 +1,211 @@
+// Initiatives and their progress history in PostgreSQL: the same behaviour as
+// sqlite/initiatives.ts (whose header states the rules; the judging and the progress-point
+// rule are shared in sqlite/initiative-rules.ts). Whether a host meets a target is read
+// from its stored assessment (host_posture.detail) by one statement per target type.
+import type {
+  InitiativeFilter,
+  InitiativeProgressPoint,
+  InitiativeRecord,
+  InitiativeStatus,
+  InitiativeStore,
+  InitiativeTarget,
+} from '../types.js';
+import { judge, shouldRecordProgress, type EvaluatedRow } from '../sqlite/initiative-rules.js';
+import { fromMillis, toMillis } from '../sqlite/rows.js';
+import type { PgDatabase } from './database.js';
+import { lockKey } from './keyed-lock.js';
+
+/** JSON columns arrive parsed. */
+interface InitiativeRow {
+  id: string;
+  tenant_id: string;
+  title: string;
+  owner: string;
+  filter: InitiativeFilter;
+  target: InitiativeTarget;
+  start_date: string;
+  due_date: string;
+  status: InitiativeStatus;
+  suggestion_key: string | null;
+  created_at: number;
+  created_by: string;
+  updated_at: number;
+}
+
+interface ProgressRow {
+  recorded_at: number;
+  in_scope: number;
+  met: number;
+}
+
+const toRecord = (r: InitiativeRow): InitiativeRecord => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  title: r.title,
+  owner: r.owner,
+  filter: r.filter,
+  target: r.target,
+  startDate: r.start_date,
+  dueDate: r.due_date,
+  status: r.status,
+  suggestionKey: r.suggestion_key,
+  createdAt: fromMillis(r.created_at),
+  createdBy: r.created_by,
+  updatedAt: fromMillis(r.updated_at),
+});
+
+const COLUMNS: Record<InitiativeTarget['type'], string> = {
+  checks: `
+    count(*) FILTER (WHERE r->>'status' IN ('pass', 'accepted')) AS ok,
+    count(*) FILTER (WHERE r->>'status' = 'unknown') AS unknown,
+    count(*) FILTER (WHERE r->>'status' <> 'not_applicable') AS applicable`,
+  lifecycle: `coalesce(hp.detail->'os'->>'state', 'unknown') AS state`,
+  hardware: `hp.detail->'hardware'->>'replacementDue' AS due`,
+};
+
+/** Each stored check result as a row; anything but an array gives none, as in SQLite. */
+const RESULTS = `CROSS JOIN LATERAL json_array_elements(
+      CASE WHEN json_typeof(hp.detail->'results') = 'array' THEN hp.detail->'results' END
+    ) r`;
+
+/** The evaluation statement and its parameters for a target and a filter. */
+function evaluation(
+  tenantId: string,
+  filter: InitiativeFilter,
+  target: InitiativeTarget,
+): { text: string; values: unknown[] } {
+  const values: unknown[] = [tenantId];
+  const where = ['hp.tenant_id = $1'];
+  const add = (condition: (p: string) => string, value: unknown) => {
+    values.push(value);
+    where.push(condition(`$${values.length}`));
+  };
+  if (filter.platforms !== undefined) {
+    add((p) => `hp.detail->>'platform' = ANY(${p}::text[])`, filter.platforms);
+  }
+  if (filter.roles !== undefined) add((p) => `hp.role = ANY(${p}::text[])`, filter.roles);
+  if (filter.hostIds !== undefined) add((p) => `hp.host_id = ANY(${p}::text[])`, filter.hostIds);
+  if (target.type === 'checks') add((p) => `r->>'checkId' = ANY(${p}::text[])`, target.checkIds);
+  // a VM has no hardware to replace
+  if (target.type === 'hardware') {
+    where.push(`(hp.detail->'hardware'->>'virtual') IS DISTINCT FROM 'true'`);
+  }
+  const checks = target.type === 'checks';
+  const text = `
+    SELECT hp.host_id, h.hostname, ${COLUMNS[target.type]}
+    FROM host_posture hp
+    JOIN hosts h ON h.id = hp.host_id
+    ${checks ? RESULTS : ''}
+    WHERE ${where.join('\n      AND ')}
+    ${checks ? "GROUP BY hp.host_id, h.hostname HAVING count(*) FILTER (WHERE r->>'status' <> 'not_applicable') > 0" : ''}
+    ORDER BY h.hostname, hp.host_id`;
+  return { text, values };
+}
+
+const toValues = (i: InitiativeRecord) => [
+  i.id,
+  i.tenantId,
+  i.title,
+  i.owner,
+  JSON.stringify(i.filter),
+  JSON.stringify(i.target),
+  i.startDate,
+  i.dueDate,
+  i.status,
+  i.suggestionKey,
+  toMillis(i.createdAt),
+  i.createdBy,
+  toMillis(i.updatedAt),
+];
+
+export function pgInitiativeStore(db: PgDatabase): InitiativeStore {
+  return {
+    async create(initiative) {
+      await db.query(
+        `INSERT INTO initiatives (id, tenant_id, title, owner, filter, target, start_date,
+           due_date, status, suggestion_key, created_at, created_by, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        toValues(initiative),
+      );
+    },
+    async get(tenantId, id) {
+      const { rows } = await db.query<InitiativeRow>(
+        'SELECT * FROM initiatives WHERE tenant_id = $1 AND id = $2',
+        [tenantId, id],
+      );
+      return rows[0] ? toRecord(rows[0]) : null;
+    },
+    async list(tenantId, status) {
+      // null parameters match everything: one statement for the four combinations
+      const { rows } = await db.query<InitiativeRow>(
+        `SELECT * FROM initiatives
+         WHERE ($1::text IS NULL OR tenant_id = $1) AND ($2::text IS NULL OR status = $2)
+         ORDER BY created_at DESC, id`,
+        [tenantId, status ?? null],
+      );
+      return rows.map(toRecord);
+    },
+    async update(i) {
+      // as SQLite: the tenant, suggestion and creation are never changed
+      await db.query(
+        `UPDATE initiatives SET title = $3, owner = $4, filter = $5, target = $6,
+           start_date = $7, due_date = $8, status = $9, updated_at = $10
+         WHERE id = $1 AND tenant_id = $2`,
+        [
+          i.id,
+          i.tenantId,
+          i.title,
+          i.owner,
+          JSON.stringify(i.filter),
+          JSON.stringify(i.target),
+          i.startDate,
+          i.dueDate,
+          i.status,
+          toMillis(i.updatedAt),
+        ],
+      );
+    },
+    async evaluate(tenantId, filter, target, now) {
+      const today = now.toISOString().slice(0, 10);
+      const { text, values } = evaluation(tenantId, filter, target);
+      const { rows } = await db.query<EvaluatedRow>(text, values);
+      return rows.map((row) => judge(target, row, today));
+    },
+    async recordProgress(initiativeId, point: InitiativeProgressPoint) {
+      const at = toMillis(point.at);
+      return db.transaction(async (client) => {
+        // several collectors measuring one initiative at once write one point, not two
+        await lockKey(client, 'initiative.progress', initiativeId);
+        const { rows } = await client.query<ProgressRow>(
+          `SELECT recorded_at, in_scope, met FROM initiative_progress
+           WHERE initiative_id = $1 ORDER BY recorded_at DESC LIMIT 1`,
+          [initiativeId],
+        );
+        const last = rows[0];
+        const lastCounts = last && { at: last.recorded_at, inScope: last.in_scope, met: last.met };
+        if (!shouldRecordProgress(lastCounts, { ...point, at })) return false;
+        // as SQLite's INSERT OR REPLACE: a point at the same instant replaces the earlier one
+        await client.query(
+          `INSERT INTO initiative_progress (initiative_id, recorded_at, in_scope, met)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (initiative_id, recorded_at)
+           DO UPDATE SET in_scope = excluded.in_scope, met = excluded.met`,
+          [initiativeId, at, point.inScope, point.met],
+        );
+        return true;
+      });
+    },
+    async progressHistory(initiativeId) {
+      const { rows } = await db.query<ProgressRow>(
+        `SELECT recorded_at, in_scope, met FROM initiative_progress
+         WHERE initiative_id = $1 ORDER BY recorded_at`,
+        [initiativeId],
+      );
+      return rows.map((r) => ({
+        at: fromMillis(r.recorded_at),
+        inScope: r.in_scope,
+        met: r.met,
+      }));
+    },
+  };
+}
