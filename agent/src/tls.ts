@@ -67,14 +67,23 @@ export function spkiPin(certificate: string | Buffer | X509Certificate): string 
  * prefixes of HPKP and curl, so a pin copied from either works as is.
  */
 export function parsePin(value: string): string {
-  const bare = value.trim().replace(/^sha256\/\/?/i, '');
-  const bytes = /^[A-Za-z0-9+/]{43}=$/.test(bare) ? Buffer.from(bare, 'base64') : null;
-  if (!bytes || bytes.length !== 32 || bytes.toString('base64') !== bare) {
-    throw new UsageError(
-      `invalid --pin-sha256 '${value}': expected the base64 SHA-256 of the certificate's public key (44 characters ending in '='), as printed by vcio-agent pin --url URL`,
-    );
+  const text = value.trim();
+  // A pin may itself begin with '/', so "sha256//…" is either curl's prefix or HPKP's
+  // before such a pin: only the reading that leaves a whole pin is right.
+  for (const prefix of ['sha256//', 'sha256/', '']) {
+    if (!text.toLowerCase().startsWith(prefix)) continue;
+    const bare = text.slice(prefix.length);
+    if (isBase64Sha256(bare)) return bare;
   }
-  return bare;
+  throw new UsageError(
+    `invalid --pin-sha256 '${value}': expected the base64 SHA-256 of the certificate's public key (44 characters ending in '='), as printed by vcio-agent pin --url URL`,
+  );
+}
+
+function isBase64Sha256(text: string): boolean {
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(text)) return false;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.length === 32 && bytes.toString('base64') === text;
 }
 
 /** The certificates of a PEM bundle; a UsageError naming `source` when it holds none. */

@@ -179,6 +179,11 @@ t.test(
     t.equal(parsePin(pki.serverPin), pki.serverPin);
     t.equal(parsePin(`sha256/${pki.serverPin}`), pki.serverPin, 'HPKP form');
     t.equal(parsePin(`sha256//${pki.serverPin}`), pki.serverPin, 'curl --pinnedpubkey form');
+    // A pin may begin with '/' (one in 64 keys): the prefixes must not eat it.
+    const slashPin = `/${'A'.repeat(42)}=`;
+    t.equal(parsePin(`sha256/${slashPin}`), slashPin, "HPKP form of a pin beginning with '/'");
+    t.equal(parsePin(`sha256//${slashPin}`), slashPin, "curl form of a pin beginning with '/'");
+    t.equal(parsePin(slashPin), slashPin);
     for (const bad of ['', 'abc', pki.serverPin.slice(1), 'a'.repeat(64), `${pki.serverPin}x`]) {
       t.throws(
         () => parsePin(bad),
