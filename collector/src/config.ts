@@ -4,6 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkPublicUrl, PublicUrlError } from './deploy/public-url.js';
+import type { IngestLimits } from './http/overload.js';
 export interface CollectorConfig {
   listen: { host: string; port: number };
   /** SQLite database and bootstrap secrets */
@@ -24,6 +25,48 @@ export interface CollectorConfig {
   heartbeatSeconds: number;
   /** agent downloads and install commands (routes/deploy.ts) */
   deploy: DeployConfig;
+  /** admission control for reports (http/overload.ts) */
+  ingest: IngestLimits;
+  /** where the Store lives (store/factory.ts); absent: SQLite in dataDir */
+  database?: DatabaseConfig;
+}
+
+/**
+ * SQLite in the data directory (the default), or a PostgreSQL server shared by several
+ * collectors. `display` is the URL with any password masked: the only form ever logged.
+ */
+export type DatabaseConfig =
+  { kind: 'sqlite' } | { kind: 'postgres'; url: string; display: string };
+
+const POSTGRES_URL = /^postgres(?:ql)?:\/\/\S+$/i;
+
+/** The connection string with its password (in the user part or the query) replaced by ***. */
+export function maskDatabaseUrl(url: string): string {
+  return (
+    url
+      // greedy to the last @ before the path: a password may hold an unencoded @
+      .replace(/^([a-z]+:\/\/[^:@/?#]*):[^/?#]*@/i, '$1:***@')
+      .replace(/([?&](?:ssl)?password=)[^&#]*/gi, '$1***')
+  );
+}
+
+/**
+ * --database / VCIO_DATABASE_URL: empty or absent is SQLite in the data directory; a
+ * postgres:// or postgresql:// URL is PostgreSQL. The error never echoes the value: it
+ * may hold a password.
+ */
+export function parseDatabase(text: string | undefined): DatabaseConfig {
+  const url = text?.trim() ?? '';
+  if (url === '') return { kind: 'sqlite' };
+  if (!POSTGRES_URL.test(url)) {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+    throw new ConfigError(
+      `--database (VCIO_DATABASE_URL) must be a postgres:// or postgresql:// URL` +
+        (scheme && !/^postgres(ql)?$/i.test(scheme) ? ` (got a ${scheme}: URL)` : '') +
+        `; leave it unset for SQLite in --data-dir`,
+    );
+  }
+  return { kind: 'postgres', url, display: maskDatabaseUrl(url) };
 }
 
 export interface DeployConfig {
@@ -134,6 +177,40 @@ export interface RawOptions {
   heartbeat?: string;
   agentBinaries?: string;
   publicUrl?: string;
+  maxInFlightReports?: string;
+  maxInFlightReportBytes?: string;
+  overloadRetryAfter?: string;
+  database?: string;
+}
+
+/**
+ * Ingest admission (http/overload.ts). 1000 reports in flight is ~10× what the collector
+ * needs at full speed on loopback, leaving room for agents on slow links whose bodies take
+ * a while to arrive; 64 MiB of declared bodies bounds their memory whatever their sizes.
+ */
+export const INGEST_DEFAULTS = {
+  maxInFlightReports: 1000,
+  maxInFlightReportBytes: '64mb',
+  overloadRetryAfter: 5,
+} as const;
+
+export function buildIngestLimits(raw: Partial<RawOptions>): IngestLimits {
+  return {
+    maxInFlight: parsePositiveInteger(
+      '--max-in-flight-reports',
+      raw.maxInFlightReports ?? String(INGEST_DEFAULTS.maxInFlightReports),
+      1_000_000,
+    ),
+    maxInFlightBytes: parseByteSize(
+      '--max-in-flight-report-bytes',
+      raw.maxInFlightReportBytes ?? INGEST_DEFAULTS.maxInFlightReportBytes,
+    ),
+    retryAfterSeconds: parsePositiveInteger(
+      '--overload-retry-after',
+      raw.overloadRetryAfter ?? String(INGEST_DEFAULTS.overloadRetryAfter),
+      3600,
+    ),
+  };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -169,6 +246,8 @@ export function buildConfig(raw: RawOptions): CollectorConfig {
       3600,
     ),
     deploy: buildDeployConfig(raw),
+    ingest: buildIngestLimits(raw),
+    database: parseDatabase(raw.database),
   };
 }
 

@@ -3,7 +3,9 @@ import {
   ConfigError,
   buildConfig,
   isLoopback,
+  maskDatabaseUrl,
   parseByteSize,
+  parseDatabase,
   parseListen,
   parseMetricsAuth,
   parsePerHost,
@@ -52,6 +54,46 @@ t.test('buildConfig', async (t) => {
   t.throws(() => buildConfig({ ...raw, synchronous: 'sometimes' }), /--synchronous/);
   t.throws(() => buildConfig({ ...raw, retentionDays: '0' }), /--retention-days/);
   t.throws(() => buildConfig({ ...raw, retentionDays: '1.5' }), /whole number/);
+});
+
+t.test('--database: SQLite by default, a postgres URL selects PostgreSQL', async (t) => {
+  t.same(parseDatabase(undefined), { kind: 'sqlite' });
+  t.same(parseDatabase('  '), { kind: 'sqlite' }, 'an empty VCIO_DATABASE_URL is unset');
+  t.same(buildConfig(raw).database, { kind: 'sqlite' });
+  const url = 'postgres://vcio:s3cret@db.example:5432/vcio?sslmode=require';
+  t.same(parseDatabase(url), {
+    kind: 'postgres',
+    url,
+    display: 'postgres://vcio:***@db.example:5432/vcio?sslmode=require',
+  });
+  t.same(buildConfig({ ...raw, database: url }).database?.kind, 'postgres');
+  t.equal(parseDatabase('postgresql://vcio@/vcio?host=/run/postgresql').kind, 'postgres');
+  t.equal(parseDatabase('POSTGRESQL://u@h/d').kind, 'postgres', 'the scheme in any case');
+  for (const bad of [
+    'mysql://root:hunter22@db/vcio',
+    'host=db user=vcio password=hunter22',
+    'sqlite:/var/lib/vcio/vcio.db',
+    'postgres://',
+  ]) {
+    const error = t.throws(
+      () => parseDatabase(bad),
+      /must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    );
+    t.ok(error instanceof ConfigError, `${bad.split(':')[0]}: a config error`);
+    t.notMatch(String((error as Error).message), /hunter22/, 'never echoes a password');
+  }
+});
+
+t.test('maskDatabaseUrl: the password never shows', async (t) => {
+  t.equal(maskDatabaseUrl('postgres://u:p@h/d'), 'postgres://u:***@h/d');
+  t.equal(maskDatabaseUrl('postgres://u:p@ss@h/d'), 'postgres://u:***@h/d', 'an unencoded @');
+  t.equal(maskDatabaseUrl('postgres://u:p%40ss@h:5/d'), 'postgres://u:***@h:5/d');
+  t.equal(maskDatabaseUrl('postgres://u@h/d'), 'postgres://u@h/d', 'no password: unchanged');
+  t.equal(maskDatabaseUrl('postgres://h/d'), 'postgres://h/d');
+  t.equal(
+    maskDatabaseUrl('postgres://h/d?user=u&password=pw&sslpassword=k'),
+    'postgres://h/d?user=u&password=***&sslpassword=***',
+  );
 });
 
 t.test('isLoopback', async (t) => {

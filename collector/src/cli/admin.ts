@@ -23,6 +23,8 @@ const json = (value: unknown) => out(JSON.stringify(value, null, 2));
 
 interface Common {
   dataDir: string;
+  /** --database / VCIO_DATABASE_URL: PostgreSQL instead of the data directory's SQLite */
+  database?: string;
   json?: boolean;
 }
 
@@ -34,6 +36,22 @@ async function withStore<T>(
   options: Common,
   work: (store: TenancyStore, who: Actor) => Promise<T>,
 ): Promise<T> {
+  const { parseDatabase } = await import('../config.js');
+  const database = parseDatabase(options.database);
+  if (database.kind === 'postgres') {
+    // The same database the collectors use; several of them and this command may write at
+    // once (each change is one transaction).
+    const [{ openPostgres }, audit] = await Promise.all([
+      import('../store/factory.js'),
+      import('../audit.js'),
+    ]);
+    const store = await openPostgres(database, { poolSize: 2 });
+    try {
+      return await work(store, { principal: null, name: audit.cliActor() });
+    } finally {
+      await store.close();
+    }
+  }
   const path = join(options.dataDir, DATABASE_FILE);
   // Opening would create an empty database: a wrong --data-dir must say so instead.
   if (!existsSync(path)) {
@@ -577,6 +595,12 @@ export function adminCommand(): Command {
       new Option('--data-dir <dir>', 'the collector data directory (its database: <dir>/vcio.db)')
         .env('VCIO_DATA_DIR')
         .default(DEFAULTS.dataDir),
+    )
+    .addOption(
+      new Option(
+        '--database <url>',
+        "the collector's PostgreSQL database, as serve takes it (default: SQLite in --data-dir)",
+      ).env('VCIO_DATABASE_URL'),
     )
     .option('--json', 'print JSON to stdout (secrets included, once) instead of text')
     .showHelpAfterError();

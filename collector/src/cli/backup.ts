@@ -29,12 +29,32 @@ export function dataDirOption(): Option {
     .default(DEFAULTS.dataDir);
 }
 
+/** --database / VCIO_DATABASE_URL, as `serve` takes it: PostgreSQL instead of the data directory. */
+export function databaseOption(): Option {
+  return new Option(
+    '--database <url>',
+    "the collector's PostgreSQL database, as serve takes it (default: SQLite in --data-dir)",
+  ).env('VCIO_DATABASE_URL');
+}
+
+/** backup and restore copy the SQLite file: on PostgreSQL they say what to use instead. */
+async function refusePostgres(database: string | undefined, instead: string): Promise<void> {
+  const { parseDatabase } = await import('../config.js');
+  const chosen = parseDatabase(database);
+  if (chosen.kind === 'postgres') {
+    throw new Error(
+      `this collector's database is PostgreSQL (${chosen.display}, from --database or VCIO_DATABASE_URL); backup and restore are for the SQLite store: use ${instead}`,
+    );
+  }
+}
+
 export function backupCommand(): Command {
   return new Command('backup')
     .description(
       'copy the SQLite database to a file, consistently, while the collector runs (PostgreSQL: use pg_dump)',
     )
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .requiredOption('--out <file>', 'the backup file to write (its directory must exist)')
     .option('--force', 'replace --out if it exists')
     .option('--gzip', 'compress the backup (restore reads either)')
@@ -52,7 +72,8 @@ Example (cron, nightly at 02:30, one file per weekday):
   30 2 * * *  vcio-collector backup --data-dir /var/lib/vcio --out /backup/vcio-$(date +\\%a).db.gz --gzip --force`,
     )
     .action(
-      oneLineErrors(async (options: BackupOptions) => {
+      oneLineErrors(async (options: BackupOptions & { database?: string }) => {
+        await refusePostgres(options.database, 'pg_dump (e.g. pg_dump -Fc -f vcio.dump "$URL")');
         const { runBackup } = await import('./sqlite-backup.js');
         const result = await runBackup(options);
         if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -67,6 +88,7 @@ export function restoreCommand(): Command {
     )
     .requiredOption('--from <file>', 'a file written by vcio-collector backup (plain or --gzip)')
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .option('--json', 'print a JSON summary to stdout')
     .addHelpText(
       'after',
@@ -82,7 +104,8 @@ Example:
   systemctl start vcio-collector`,
     )
     .action(
-      oneLineErrors(async (options: RestoreOptions) => {
+      oneLineErrors(async (options: RestoreOptions & { database?: string }) => {
+        await refusePostgres(options.database, 'pg_restore');
         const { runRestore } = await import('./sqlite-restore.js');
         const result = await runRestore(options);
         if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -14,6 +14,8 @@ const err = (line: string) => process.stderr.write(`${line}\n`);
 
 interface ExportOptions {
   dataDir: string;
+  /** --database / VCIO_DATABASE_URL: PostgreSQL instead of the data directory's SQLite */
+  database?: string;
   tenant?: string;
   all?: boolean;
   format: string;
@@ -43,9 +45,11 @@ async function runExport(options: ExportOptions): Promise<void> {
   if (part && format !== 'csv') throw new Error('--part applies to --format csv only');
 
   const { DATABASE_FILE, openSqliteStore } = await import('../store/sqlite/index.js');
+  const { parseDatabase } = await import('../config.js');
+  const database = parseDatabase(options.database);
   const dataDir = resolve(options.dataDir);
   // Opening would create an empty database: a wrong --data-dir must say so instead.
-  if (!existsSync(join(dataDir, DATABASE_FILE))) {
+  if (database.kind === 'sqlite' && !existsSync(join(dataDir, DATABASE_FILE))) {
     throw new Error(`no collector database in ${dataDir} (set --data-dir or VCIO_DATA_DIR)`);
   }
   const [
@@ -64,7 +68,12 @@ async function runExport(options: ExportOptions): Promise<void> {
     logger: { warn: (_obj, msg) => err(`warning: ${msg}`) },
   });
   const deps = { lifecycleSource: () => lifecycle.describe() };
-  const store = openSqliteStore(dataDir);
+  // PostgreSQL: the database the collectors share; the data directory still holds the
+  // refreshed lifecycle data the reports name.
+  const store =
+    database.kind === 'postgres'
+      ? await (await import('../store/factory.js')).openPostgres(database, { poolSize: 2 })
+      : openSqliteStore(dataDir);
   try {
     const write = async (
       report: Awaited<ReturnType<typeof buildTenantReport>>,
@@ -136,6 +145,12 @@ export function exportCommand(): Command {
       new Option('--data-dir <dir>', 'the collector data directory (its database is read)')
         .env('VCIO_DATA_DIR')
         .default(DEFAULTS.dataDir),
+    )
+    .addOption(
+      new Option(
+        '--database <url>',
+        "the collector's PostgreSQL database, as serve takes it (default: SQLite in --data-dir)",
+      ).env('VCIO_DATABASE_URL'),
     )
     .option('--tenant <tenant>', 'one tenant, by slug or id')
     .option(

@@ -16,6 +16,7 @@ import { HttpError } from '../http/errors.js';
 import { liveClientCount } from '../live/index.js';
 import type { Store } from '../store/types.js';
 import type { SqliteDatabase } from '../store/sqlite/database.js';
+import type { PgDatabase } from '../store/postgres/database.js';
 import { metricsAuthCheck } from './auth.js';
 import { Family } from './exposition.js';
 import type { FleetSource } from './fleet-sqlite.js';
@@ -45,6 +46,20 @@ export interface MetricsRouteOptions {
   now?: () => number;
 }
 
+/** A renderer made on first use (its module loaded then). */
+function lazyRenderer(make: () => Promise<FleetRenderer>): FleetRenderer {
+  let made: Promise<FleetRenderer> | null = null;
+  return {
+    async render(nowMs) {
+      made ??= make();
+      return (await made).render(nowMs);
+    },
+    async close() {
+      if (made) await (await made).close();
+    },
+  };
+}
+
 interface CachedFleet extends FleetRender {
   readAtMs: number;
 }
@@ -56,12 +71,20 @@ export const metricsRoutes =
     const now = options.now ?? Date.now;
     const sqlite = (store as Partial<{ db: SqliteDatabase; path: string }>).path;
     if (sqlite) metrics.setDatabasePath(sqlite);
+    // The PostgreSQL store: fleet figures are read with SQL from its pool (fleet-postgres.ts,
+    // loaded only then); an SQLite store has a path and gets the worker.
+    const pgDb = (store as Partial<{ db: Partial<PgDatabase> }>).db;
+    const postgres = !sqlite && pgDb?.pool ? (pgDb as PgDatabase) : null;
     const renderer: FleetRenderer | null =
       options.fleet !== undefined
         ? options.fleet && inThreadRenderer(options.fleet, config)
         : sqlite
           ? workerRenderer(sqlite, config)
-          : null;
+          : postgres
+            ? lazyRenderer(async () =>
+                (await import('./fleet-postgres.js')).postgresRenderer(postgres, config),
+              )
+            : null;
     // The live feed counts its clients (every feed of this process); read on each scrape.
     setLiveClientSource(liveClientCount);
     metrics.attach(events);

@@ -14,23 +14,15 @@ import type { TestPostgres } from '../support/postgres.js';
  */
 export interface ConformanceStore {
   tenants: Store['tenants'];
-  access: Pick<
-    Store['access'],
-    | 'insertApiToken'
-    | 'findApiToken'
-    | 'insertEnrollmentToken'
-    | 'findEnrollmentToken'
-    | 'enrollAgent'
-    | 'findAgent'
-    | 'listApiTokens'
-    | 'revokeApiToken'
-    | 'listEnrollmentTokens'
-    | 'revokeEnrollmentToken'
-  >;
+  access: Store['access'];
   audit: Store['audit'];
   hosts: Store['hosts'];
   reports: Store['reports'];
   inventory: Store['inventory'];
+  posture: Store['posture'];
+  technology: Store['technology'];
+  initiatives: Store['initiatives'];
+  maintenance: Store['maintenance'];
   ping(): Promise<void>;
   close(): Promise<void>;
 }

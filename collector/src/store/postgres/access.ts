@@ -38,6 +38,9 @@ interface AgentRow {
   version: string;
   created_at: number;
   revoked_at: number | null;
+  pending_secret_hash: Buffer | null;
+  rotate_requested_at: number | null;
+  secret_rotated_at: number | null;
 }
 
 const toApiToken = (r: ApiTokenRow): ApiTokenRecord => ({
@@ -73,6 +76,9 @@ const toAgent = (r: AgentRow): AgentRecord => ({
   version: r.version,
   createdAt: fromMillis(r.created_at),
   revokedAt: fromNullableMillis(r.revoked_at),
+  pendingSecretHash: r.pending_secret_hash,
+  rotateRequestedAt: fromNullableMillis(r.rotate_requested_at),
+  secretRotatedAt: fromNullableMillis(r.secret_rotated_at),
 });
 
 export function pgAccessStore(db: PgDatabase): PgAccessMethods {

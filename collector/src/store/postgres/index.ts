@@ -2,28 +2,36 @@
 // already operate and back up. Opened with a connection string; runs the numbered
 // migrations (safe when several collectors start at once) before answering.
 //
-// Not yet chosen by configuration: posture, technology, initiatives, maintenance and the
-// agent rotation methods of AccessStore are still to come (issue 9), so this is a
-// PostgresCoreStore, not a whole Store.
+// Chosen by configuration (--database postgres://..., store/factory.ts); every part of the
+// Store is here (the factory's `const store: Store = ...` checks that it stays so).
 import type {
   AccessStore,
   AuditStore,
   HostStore,
+  InitiativeStore,
   InventoryStore,
+  MaintenanceStore,
+  PostureStore,
   ReportStore,
+  TechnologyStore,
   TenantStore,
 } from '../types.js';
 import { pgAccessStore } from './access.js';
+import { pgAgentStore } from './agents.js';
 import { pgAuditStore } from './audit.js';
 import { openPgDatabase, type PgDatabase } from './database.js';
 import { pgHostStore } from './hosts.js';
+import { pgInitiativeStore } from './initiatives.js';
 import { pgInventoryStore } from './inventory.js';
+import { pgMaintenanceStore } from './maintenance.js';
 import { migratePg } from './migrate.js';
 import { pgMigrations } from './migrations.js';
+import { pgPostureStore } from './posture.js';
 import { pgReportStore } from './reports.js';
+import { pgTechnologyStore } from './technology.js';
 import { pgTenantStore } from './tenants.js';
 
-/** The AccessStore methods implemented so far (agent listing, revocation, rotation: to come). */
+/** The AccessStore methods of access.ts (agent listing, revocation, rotation: agents.ts). */
 export type PgAccessMethods = Pick<
   AccessStore,
   | 'insertApiToken'
@@ -41,11 +49,15 @@ export type PgAccessMethods = Pick<
 /** The parts of the Store the PostgreSQL implementation has so far. */
 export interface PostgresCoreStore {
   tenants: TenantStore;
-  access: PgAccessMethods;
+  access: AccessStore;
   audit: AuditStore;
   hosts: HostStore;
   reports: ReportStore;
   inventory: InventoryStore;
+  posture: PostureStore;
+  technology: TechnologyStore;
+  initiatives: InitiativeStore;
+  maintenance: MaintenanceStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -83,11 +95,15 @@ export async function openPostgresStore(
   return {
     db,
     tenants: pgTenantStore(db),
-    access: pgAccessStore(db),
+    access: { ...pgAccessStore(db), ...pgAgentStore(db) },
     audit: pgAuditStore(db),
     hosts: pgHostStore(db),
     reports,
     inventory: pgInventoryStore(db),
+    posture: pgPostureStore(db),
+    technology: pgTechnologyStore(db),
+    initiatives: pgInitiativeStore(db),
+    maintenance: pgMaintenanceStore(db),
     async ping() {
       await db.query('SELECT 1');
     },

@@ -376,4 +376,19 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX audit_log_by_tenant ON audit_log (tenant_id, at);
     `,
   },
+  {
+    version: 6,
+    name: 'agent secret rotation',
+    sql: `
+      -- A rotation issues a new secret as pending: the current one keeps working until
+      -- the agent first authenticates with the pending one, which then replaces it. So
+      -- a crash of either side at any point leaves the agent a secret that works.
+      ALTER TABLE agents ADD COLUMN pending_secret_hash BLOB;
+      -- An admin asked this agent to rotate; the next ingest answer tells it to.
+      ALTER TABLE agents ADD COLUMN rotate_requested_at INTEGER;
+      -- When the agent's secret was last replaced by a rotation (NULL: never).
+      ALTER TABLE agents ADD COLUMN secret_rotated_at INTEGER;
+      CREATE INDEX agents_by_tenant ON agents (tenant_id, created_at);
+    `,
+  },
 ];
