@@ -14,6 +14,7 @@ import { lifecycleCommand } from './cli/lifecycle.js';
 import { exportCommand } from './cli/export.js';
 import { adminCommand } from './cli/admin.js';
 import { backupCommand, restoreCommand } from './cli/backup.js';
+import { migrateCommand } from './cli/migrate.js';
 import { describeStartupError } from './startup-errors.js';
 import { VERSION } from './version.js';
 
@@ -35,6 +36,12 @@ function collectorProgram(): Command {
       new Option('--data-dir <dir>', 'SQLite database and bootstrap secrets')
         .env('VCIO_DATA_DIR')
         .default(DEFAULTS.dataDir),
+    )
+    .addOption(
+      new Option(
+        '--database <url>',
+        'PostgreSQL instead of SQLite: postgres://user:password@host/db (prefer the variable: flags show in ps)',
+      ).env('VCIO_DATABASE_URL'),
     )
     .addOption(new Option('--tls-cert <file>', 'TLS certificate (PEM)').env('VCIO_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'TLS private key (PEM)').env('VCIO_TLS_KEY'))
@@ -151,6 +158,7 @@ function collectorProgram(): Command {
   program.addCommand(adminCommand());
   program.addCommand(backupCommand());
   program.addCommand(restoreCommand());
+  program.addCommand(migrateCommand());
   return program;
 }
 
