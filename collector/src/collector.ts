@@ -1,28 +1,36 @@
 // startCollector: open the store, bootstrap on first start, listen, and run background
 // maintenance. main.ts and quickstart.ts both start the collector through here.
-import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { bootstrapIfEmpty, type BootstrapSecrets } from './bootstrap.js';
 import { isLoopback, type CollectorConfig } from './config.js';
 import { CollectorEvents } from './events.js';
 import { buildServer } from './server.js';
+import { startCluster, type Cluster } from './cluster/index.js';
 import { startInitiativeTracker } from './initiatives/tracker.js';
 import { LifecycleDataSource } from './lifecycle/data-source.js';
 import { CollectorMetrics } from './metrics/index.js';
 import { PostureService } from './posture/service.js';
-import { openSqliteStore } from './store/sqlite/index.js';
+import { openStore } from './store/factory.js';
+import { repeatLimitedWarning } from './store/availability.js';
 import type { Store } from './store/types.js';
 import { VERSION } from './version.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
+/**
+ * Score and initiative history keeps every point this long, then the last of each UTC day
+ * (for good): the 90-day trends and the review baseline read these days at full detail.
+ */
+export const HISTORY_DETAIL_DAYS = 90;
 
 export interface RunningCollector {
   app: FastifyInstance;
   store: Store;
   events: CollectorEvents;
   posture: PostureService;
+  /** leadership of the background jobs, and the event relay on PostgreSQL (cluster/) */
+  cluster: Cluster;
   url: string;
   bootstrap: BootstrapSecrets | null;
   /** stop accepting, finish in-flight requests, close the database */
@@ -55,20 +63,33 @@ export async function startCollector(
   config: CollectorConfig,
   logger: Logger,
 ): Promise<RunningCollector> {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const metrics = new CollectorMetrics();
-  const store = openSqliteStore(config.dataDir, {
+  // SQLite in the data directory, or PostgreSQL at --database (store/factory.ts).
+  const opened = await openStore({
+    database: config.database,
+    dataDir: config.dataDir,
     synchronous: config.synchronous,
     onCommit: metrics.observeCommit,
-    onWarning: (message) => logger.warn(message),
+    // Logged when it appears or changes, not every second while a full disk lasts.
+    onWarning: repeatLimitedWarning((obj, message) => logger.warn(obj, message)),
   });
+  const store = opened.store;
   const bootstrap = await bootstrapIfEmpty(store, config.dataDir, logger);
 
   const events = new CollectorEvents();
+  // Before the routes: on PostgreSQL, events from the first request on reach the other
+  // collectors, and the background jobs below run on the leader only.
+  const cluster = startCluster({ database: config.database, events, logger });
   // The refreshed endoflife.date copy in the data directory when there is a valid one
   // (`vcio-collector lifecycle refresh`), the embedded snapshot otherwise.
   const lifecycle = new LifecycleDataSource({ dataDir: config.dataDir, logger });
-  const posture = new PostureService({ store, events, logger, lifecycle });
+  const posture = new PostureService({
+    store,
+    events,
+    logger,
+    lifecycle,
+    leadership: cluster.leadership,
+  });
   const app = buildServer({
     config,
     store,
@@ -82,6 +103,7 @@ export async function startCollector(
     await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (error) {
     await posture.stop();
+    await cluster.stop();
     await store.close();
     throw error;
   }
@@ -93,7 +115,8 @@ export async function startCollector(
     : config.listen.host;
   const url = `${scheme}://${shownHost}:${port}`;
   logger.info(
-    { url, version: VERSION, dataDir: config.dataDir },
+    // the database as opened.description has it: a PostgreSQL password is never logged
+    { url, version: VERSION, dataDir: config.dataDir, database: opened.description },
     `vcio collector listening on ${url}`,
   );
   if (!config.tls && !isLoopback(config.listen.host)) {
@@ -108,15 +131,36 @@ export async function startCollector(
   }
 
   posture.start();
-  const initiatives = startInitiativeTracker({ store, events, logger });
+  const initiatives = startInitiativeTracker({
+    store,
+    events,
+    logger,
+    leadership: cluster.leadership,
+  });
 
+  // Retention (store/sqlite/maintenance.ts says what each table keeps). One run at a time:
+  // a first run over a large backlog can outlast the hour.
+  let pruning = false;
   const prune = async () => {
+    // several collectors on one database: the leader prunes (cluster/leadership.ts)
+    if (pruning || !cluster.leadership.isLeader()) return;
+    pruning = true;
+    const started = Date.now();
     try {
-      const removed = await store.reports.prune(new Date(Date.now() - config.retentionDays * DAY));
-      if (removed > 0)
-        logger.info({ removed, retentionDays: config.retentionDays }, 'retention: pruned old rows');
+      const removed = await store.maintenance.applyRetention({
+        samplesBefore: new Date(started - config.retentionDays * DAY),
+        historyDetailBefore: new Date(started - HISTORY_DETAIL_DAYS * DAY),
+      });
+      if (Object.values(removed).some((n) => n > 0))
+        logger.info(
+          { removed, retentionDays: config.retentionDays, ms: Date.now() - started },
+          'retention: pruned old rows',
+        );
     } catch (error) {
-      logger.warn({ err: error }, 'retention: prune failed; will retry next hour');
+      // a run cut short by shutdown (the database closed under it) is no failure
+      if (!closing) logger.warn({ err: error }, 'retention: prune failed; will retry next hour');
+    } finally {
+      pruning = false;
     }
   };
   const firstPrune = setTimeout(prune, 60_000);
@@ -130,6 +174,7 @@ export async function startCollector(
     store,
     events,
     posture,
+    cluster,
     url,
     bootstrap,
     close() {
@@ -139,6 +184,8 @@ export async function startCollector(
         await app.close();
         await initiatives.stop();
         await posture.stop();
+        // after the requests: their events are relayed; leadership passes on at once
+        await cluster.stop();
         await store.close();
       })();
       return closing;

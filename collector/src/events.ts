@@ -76,12 +76,62 @@ export interface CollectorEventMap {
   'posture.changed': [PostureChangedEvent];
   'finding.opened': [FindingEvent];
   'finding.resolved': [FindingEvent];
+  /**
+   * The relay from other collectors was interrupted and is back: events of that gap were
+   * missed here (the live feed re-reads who is online).
+   */
+  'cluster.resumed': [{ downMs: number }];
 }
 
+/** Events another collector on the same database relays (cluster/events-bridge.ts). */
+export type ClusterEventName =
+  | 'report.stored'
+  | 'agent.enrolled'
+  | 'agent.changed'
+  | 'posture.changed'
+  | 'finding.opened'
+  | 'finding.resolved';
+
+type ClusterListener<K extends ClusterEventName> = (...args: CollectorEventMap[K]) => void;
+
 export class CollectorEvents extends EventEmitter<CollectorEventMap> {
+  /**
+   * Events relayed from other collectors. Kept apart from this instance's own: a plain
+   * `on` hears only what happened here, so per-instance counters, posture assessment and
+   * the relay itself never see another collector's event (nothing counted, computed or
+   * relayed twice); whoever wants the whole cluster (the live feed, caches) uses onCluster.
+   */
+  private readonly remote = new EventEmitter();
+  private readonly remotePayloads = new WeakSet<object>();
+
   constructor() {
     super();
     // Metrics, the live feed and tests subscribe; more than Node's default of 10 is normal.
     this.setMaxListeners(100);
+    this.remote.setMaxListeners(100);
+  }
+
+  /** Listens to this collector's events and those relayed from other collectors. */
+  onCluster<K extends ClusterEventName>(name: K, listener: ClusterListener<K>): this {
+    this.on(name as never, listener as never);
+    this.remote.on(name, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  offCluster<K extends ClusterEventName>(name: K, listener: ClusterListener<K>): this {
+    this.off(name as never, listener as never);
+    this.remote.off(name, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  /** An event another collector relayed: only onCluster listeners hear it. */
+  emitRemote<K extends ClusterEventName>(name: K, ...args: CollectorEventMap[K]): void {
+    this.remotePayloads.add(args[0]);
+    this.remote.emit(name, ...args);
+  }
+
+  /** Whether a payload came from another collector (an onCluster listener may ask). */
+  isRemote(payload: object): boolean {
+    return this.remotePayloads.has(payload);
   }
 }

@@ -67,8 +67,9 @@ export const AGENT_RECORD_TTL_MS = 60_000;
  * Authenticates agents on every agent route (reports, rotation), in front of a short-lived
  * record cache: every report is authenticated, and the database lookup was ~5% of ingest
  * CPU. The secret is checked against the record on every request. Changes made through
- * this collector (revocation, rotation) reach every authenticator at once through the
- * 'agent.changed' event; a change made by another process (the admin command) within
+ * this collector, or another collector on the same PostgreSQL database (revocation,
+ * rotation), reach every authenticator at once through the 'agent.changed' event, relayed
+ * across collectors; a change made by another process (the admin command) within
  * AGENT_RECORD_TTL_MS. A secret that does not match the cached record is checked once more
  * against the database, so a secret changed elsewhere is never refused for long.
  *
@@ -90,12 +91,12 @@ export class AgentAuthenticator {
       ttlMs: options.ttlMs ?? AGENT_RECORD_TTL_MS,
       maxEntries: options.maxEntries ?? 200_000,
     });
-    events.on('agent.changed', this.forget);
+    events.onCluster('agent.changed', this.forget);
   }
 
   /** Stops listening for changes (the plugin's onClose). */
   close(): void {
-    this.events.off('agent.changed', this.forget);
+    this.events.offCluster('agent.changed', this.forget);
   }
 
   async authenticate(request: FastifyRequest): Promise<AgentRecord> {

@@ -20,6 +20,12 @@ export interface InitiativeTrackerOptions {
   everyMs?: number;
   /** a changed tenant is measured this long after its first change (ms) */
   debounceMs?: number;
+  /**
+   * With several collectors on one database the timed pass runs on the leader only; a
+   * posture change is measured by the collector where it happened (relayed changes are
+   * not heard here: events.ts). Absent: always the leader.
+   */
+  leadership?: { isLeader(): boolean };
 }
 
 export interface InitiativeTracker {
@@ -80,7 +86,10 @@ export function startInitiativeTracker(options: InitiativeTrackerOptions): Initi
     flushTimer ??= setTimeout(flush, debounceMs);
   };
   events.on('posture.changed', onChanged);
-  const interval = setInterval(() => void guarded(null), everyMs);
+  const interval = setInterval(() => {
+    if (options.leadership && !options.leadership.isLeader()) return;
+    void guarded(null);
+  }, everyMs);
   interval.unref();
 
   return {

@@ -76,6 +76,7 @@ export class LiveFeed {
   private readonly onPosture = (e: PostureChangedEvent) => this.postureChanged(e);
   private readonly onOpened = (e: FindingEvent) => this.finding('finding.opened', e);
   private readonly onResolved = (e: FindingEvent) => this.finding('finding.resolved', e);
+  private readonly onResumed = () => void this.refreshPresence();
 
   constructor(
     private readonly events: CollectorEvents,
@@ -106,11 +107,15 @@ export class LiveFeed {
     runningFeeds.add(this);
     // vcio_live_clients counts on each scrape
     setLiveClientSource(liveClientCount);
-    this.events.on('report.stored', this.onStored);
-    this.events.on('agent.enrolled', this.onEnrolled);
-    this.events.on('posture.changed', this.onPosture);
-    this.events.on('finding.opened', this.onOpened);
-    this.events.on('finding.resolved', this.onResolved);
+    // onCluster: with several collectors on one database, the events of every collector
+    // (cluster/events-bridge.ts), so presence, and so offline detection, covers the whole
+    // fleet here; host.online/offline are not relayed, so each console hears them once.
+    this.events.onCluster('report.stored', this.onStored);
+    this.events.onCluster('agent.enrolled', this.onEnrolled);
+    this.events.onCluster('posture.changed', this.onPosture);
+    this.events.onCluster('finding.opened', this.onOpened);
+    this.events.onCluster('finding.resolved', this.onResolved);
+    this.events.on('cluster.resumed', this.onResumed);
     const every = (seconds: number, fn: () => void) => {
       const timer = setInterval(fn, seconds * 1000);
       timer.unref();
@@ -128,11 +133,12 @@ export class LiveFeed {
 
   stop(): void {
     runningFeeds.delete(this);
-    this.events.off('report.stored', this.onStored);
-    this.events.off('agent.enrolled', this.onEnrolled);
-    this.events.off('posture.changed', this.onPosture);
-    this.events.off('finding.opened', this.onOpened);
-    this.events.off('finding.resolved', this.onResolved);
+    this.events.offCluster('report.stored', this.onStored);
+    this.events.offCluster('agent.enrolled', this.onEnrolled);
+    this.events.offCluster('posture.changed', this.onPosture);
+    this.events.offCluster('finding.opened', this.onOpened);
+    this.events.offCluster('finding.resolved', this.onResolved);
+    this.events.off('cluster.resumed', this.onResumed);
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     this.hub.stop();
@@ -147,6 +153,37 @@ export class LiveFeed {
         this.presence.seed(h.id, h.tenantId, h.hostname, h.lastSeen.getTime(), now);
       }
       if (page.hosts.length < pageSize) return;
+    }
+  }
+
+  /**
+   * After other collectors' events were missed (the relay reconnected): hosts that
+   * reported meanwhile are brought up to date from the store (back online if they were
+   * marked offline), so the gap does not leave them offline here.
+   */
+  private async refreshPresence(): Promise<void> {
+    try {
+      const now = Date.now();
+      const pageSize = 1000;
+      for (let offset = 0; ; offset += pageSize) {
+        const page = await this.store.hosts.listHosts({ limit: pageSize, offset });
+        for (const h of page.hosts) {
+          const known = this.presence.get(h.id);
+          const seenMs = h.lastSeen.getTime();
+          if (!known) this.presence.seed(h.id, h.tenantId, h.hostname, seenMs, now);
+          // a host seen since, and recently enough to be online now (no flapping back)
+          else if (
+            seenMs > known.lastSeenMs &&
+            now - seenMs <= this.options.offlineAfter * known.intervalMs
+          ) {
+            const change = this.presence.reported(h.id, h.tenantId, h.hostname, seenMs, null);
+            if (change) this.publishPresence(change);
+          }
+        }
+        if (page.hosts.length < pageSize) return;
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'live: could not re-read hosts after missed events');
     }
   }
 

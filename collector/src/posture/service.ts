@@ -61,6 +61,12 @@ export interface PostureServiceOptions {
   sweepEveryMs?: number;
   /** hosts not assessed for this long are re-assessed by the sweep (ms) */
   staleAfterMs?: number;
+  /**
+   * With several collectors on one database the sweep (stale hosts, expired acceptances,
+   * daily tenant points) runs on the leader only; a report's re-assessment stays on the
+   * collector that received it. Absent: always the leader (one collector).
+   */
+  leadership?: { isLeader(): boolean };
 }
 
 const MINUTE = 60_000;
@@ -119,6 +125,7 @@ export class PostureService {
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private readonly onStored: (event: { hostId: string; sections: SectionName[] }) => void;
+  private readonly leadership: { isLeader(): boolean } | undefined;
 
   constructor(options: PostureServiceOptions) {
     this.store = options.store;
@@ -132,6 +139,7 @@ export class PostureService {
       sweepEveryMs: options.sweepEveryMs ?? POSTURE_DEFAULTS.sweepEveryMs,
       staleAfterMs: options.staleAfterMs ?? POSTURE_DEFAULTS.staleAfterMs,
     };
+    this.leadership = options.leadership;
     this.lastSweepAt = this.now().getTime();
     this.onStored = (event) =>
       this.queueHost(
@@ -144,6 +152,7 @@ export class PostureService {
   /** Starts the sweep; the first one runs at once (catching up after a restart). */
   start(): void {
     const sweep = () => {
+      if (this.leadership && !this.leadership.isLeader()) return;
       this.sweep().catch((error: unknown) =>
         this.logger.warn({ err: error }, 'posture: sweep failed; will retry'),
       );
