@@ -157,3 +157,18 @@ export async function enrollIn(
   const body = res.json<EnrollResponse>();
   return { ...body, authorization: agentAuthorization(body.agentId, body.secret) };
 }
+
+/**
+ * Sends again while the answer is 503: after a write failed for storage, reports are refused
+ * at the door until the storage probe (every 2 s) sees a write work again.
+ */
+export async function onceStorageRecovered<R extends { statusCode: number }>(
+  send: () => Promise<R>,
+): Promise<R> {
+  let answer = await send();
+  for (let attempt = 0; answer.statusCode === 503 && attempt < 100; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    answer = await send();
+  }
+  return answer;
+}

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { gzipSync } from 'node:zlib';
 import { sampleReport } from '@vcio/shared/testing';
-import { testCollector } from './helpers.js';
+import { onceStorageRecovered, testCollector } from './helpers.js';
 
 const post = (authorization: string | undefined, payload: unknown, headers = {}) => ({
   method: 'POST' as const,
@@ -236,14 +236,9 @@ t.test('a database that cannot take writes answers 503 with Retry-After', async 
   t.equal(res.json().error, 'storage_unavailable');
   t.equal(res.headers['retry-after'], '30');
   c.store.db.pragma('query_only = OFF');
-  // Reports are refused at the door until the storage probe (every 2 s) sees a write work.
-  let after = await c.app.inject(
-    post(agent.authorization, sampleReport({ agentId: agent.agentId })),
+  const after = await onceStorageRecovered(() =>
+    c.app.inject(post(agent.authorization, sampleReport({ agentId: agent.agentId }))),
   );
-  for (let attempt = 0; after.statusCode === 503 && attempt < 100; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    after = await c.app.inject(post(agent.authorization, sampleReport({ agentId: agent.agentId })));
-  }
   t.equal(after.statusCode, 202, 'recovers once writes work again');
 });
 
