@@ -6,6 +6,7 @@ import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { hashSecret, joinCredential, newSecret, newTokenId } from './security/tokens.js';
+import type { PostgresStore } from './store/postgres/index.js';
 import type { Store } from './store/types.js';
 
 export const BOOTSTRAP_FILE = 'bootstrap.json';
@@ -17,8 +18,45 @@ export interface BootstrapSecrets {
   createdAt: string;
 }
 
-/** Creates the first tenant and tokens when the database has no tenant yet. */
+/** The advisory lock key on PostgreSQL: "vcio" and "boot" as two 32-bit integers. */
+const BOOTSTRAP_LOCK = [0x7663696f, 0x626f6f74] as const;
+
+/**
+ * Creates the first tenant and tokens when the database has no tenant yet.
+ *
+ * Several collectors first started at once on one empty PostgreSQL database would each see
+ * no tenant and each create 'default' (the loser failing its start on the unique slug):
+ * there, the check and the creation run under an advisory lock, so the first creates it
+ * and the others then find it. SQLite's database belongs to one collector.
+ */
 export async function bootstrapIfEmpty(
+  store: Store,
+  dataDir: string,
+  logger: Logger,
+): Promise<BootstrapSecrets | null> {
+  const pool = (store as Partial<PostgresStore>).db?.pool;
+  if (!pool) return bootstrapUnlocked(store, dataDir, logger);
+  // A session lock on a connection of its own, held while the work uses the others.
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('SELECT pg_advisory_lock($1, $2)', [...BOOTSTRAP_LOCK]);
+    try {
+      return await bootstrapUnlocked(store, dataDir, logger);
+    } finally {
+      await client
+        .query('SELECT pg_advisory_unlock($1, $2)', [...BOOTSTRAP_LOCK])
+        .catch((error: unknown) => {
+          // the connection failed, and the server dropped the lock with it
+          broken = error instanceof Error ? error : new Error(String(error));
+        });
+    }
+  } finally {
+    client.release(broken);
+  }
+}
+
+async function bootstrapUnlocked(
   store: Store,
   dataDir: string,
   logger: Logger,

@@ -3,7 +3,8 @@ import type { LoadResult } from './support/load.js';
 import type { Usage } from './support/proc.js';
 import { fixed, int, median, Table } from './support/report.js';
 
-export type TargetName = 'bare' | 'collector';
+/** bare Fastify, the collector on SQLite, on PostgreSQL, and two collectors on one PostgreSQL */
+export type TargetName = 'bare' | 'sqlite' | 'postgres' | 'postgres×2';
 
 export interface Round extends LoadResult, Usage {
   /** '1', '2', ..., 'warm-up' or 'median' */
@@ -16,7 +17,7 @@ export interface Round extends LoadResult, Usage {
 export function roundTable(): Table<Round> {
   return new Table<Round>([
     { title: 'round', value: (r) => r.round, left: true },
-    { title: 'target', value: (r) => r.target, left: true, width: 9 },
+    { title: 'target', value: (r) => r.target, left: true, width: 10 },
     { title: 'reports/s', value: (r) => int(r.okPerSecond) },
     { title: 'p50 ms', value: (r) => fixed(r.p50Ms, 2) },
     { title: 'p99 ms', value: (r) => fixed(r.p99Ms, 2) },
@@ -27,7 +28,7 @@ export function roundTable(): Table<Round> {
     { title: 'peak RSS MiB', value: (r) => fixed(r.peakRssMiB) },
     {
       title: 'peak WAL MiB',
-      value: (r) => (r.target === 'bare' ? '-' : fixed(r.peakFileBytes / 1024 ** 2)),
+      value: (r) => (r.target === 'sqlite' ? fixed(r.peakFileBytes / 1024 ** 2) : '-'),
     },
     { title: 'generator cpu %', value: (r) => fixed(r.generatorCpuPercent) },
     { title: 'other cpu %', value: (r) => fixed(r.otherCpuPercent) },
@@ -61,6 +62,35 @@ export function medianRound(rounds: Round[], target: TargetName): Round {
   };
 }
 
+/**
+ * Several loads at once (one per collector) as one: counts and rates add up; latency
+ * percentiles cannot be merged from percentiles, so each is the worse of the loads'.
+ */
+export function combineLoads(loads: LoadResult[]): LoadResult {
+  if (loads.length === 1) return loads[0]!;
+  const sum = (pick: (l: LoadResult) => number) => loads.reduce((a, l) => a + pick(l), 0);
+  const worst = (pick: (l: LoadResult) => number) => Math.max(...loads.map(pick));
+  const statuses: Record<string, number> = {};
+  for (const l of loads) {
+    for (const [status, n] of Object.entries(l.statuses))
+      statuses[status] = (statuses[status] ?? 0) + n;
+  }
+  return {
+    durationSeconds: worst((l) => l.durationSeconds),
+    ok: sum((l) => l.ok),
+    statuses,
+    non2xx: sum((l) => l.non2xx),
+    errors: sum((l) => l.errors),
+    timeouts: sum((l) => l.timeouts),
+    okPerSecond: sum((l) => l.okPerSecond),
+    p50Ms: worst((l) => l.p50Ms),
+    p99Ms: worst((l) => l.p99Ms),
+    maxMs: worst((l) => l.maxMs),
+    // one process generates both loads: each figure is already the whole process's CPU
+    generatorCpuPercent: worst((l) => l.generatorCpuPercent),
+  };
+}
+
 /** Reports stored per second of one core: robust to how much CPU other work left us. */
 export function perCoreSecond(round: Round): number {
   return round.okPerSecond / (round.cpuPercent / 100);
@@ -81,9 +111,9 @@ export function errorStatuses(rounds: Round[]): string {
 
 /** A line to print at once when the collector refused or dropped requests in a round. */
 export function refusalWarning(round: Round): string | null {
-  if (round.target !== 'collector' || (round.non2xx === 0 && round.errors === 0)) return null;
+  if (round.target === 'bare' || (round.non2xx === 0 && round.errors === 0)) return null;
   return (
-    `!! collector, round ${round.round}: ${int(round.non2xx)} non-2xx (${errorStatuses([round])}), ` +
+    `!! ${round.target}, round ${round.round}: ${int(round.non2xx)} non-2xx (${errorStatuses([round])}), ` +
     `${int(round.errors)} connection errors (${int(round.timeouts)} timeouts)`
   );
 }

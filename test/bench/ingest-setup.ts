@@ -1,7 +1,7 @@
 // The ingest benchmark's servers and agents: a real collector process on a fresh data
 // directory, agents enrolled through its API as real agents enroll, and the bare
 // Fastify endpoint that serves as the baseline.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_PREFIX } from '@vcio/shared';
@@ -11,45 +11,96 @@ import { startService, type Service } from './support/service.js';
 const COLLECTOR_MAIN = fileURLToPath(new URL('../../../collector/dist/main.js', import.meta.url));
 const BARE_SERVER = fileURLToPath(new URL('./bare-server.js', import.meta.url));
 
-export interface Collector {
+/** A collector process the benchmark started, and the tokens of its database. */
+export interface CollectorProcess {
   service: Service;
   dataDir: string;
-  /** the SQLite database and its write-ahead log */
-  dbPath: string;
-  walPath: string;
   /** from bootstrap.json, written on first start */
   adminToken: string;
   enrollToken: string;
+}
+
+/** A collector on SQLite in its data directory. */
+export interface Collector extends CollectorProcess {
+  /** the SQLite database and its write-ahead log */
+  dbPath: string;
+  walPath: string;
 }
 
 export async function startCollector(
   dir: string,
   synchronous: 'normal' | 'full',
 ): Promise<Collector> {
-  const dataDir = join(dir, 'data');
+  const proc = await spawnCollector(dir, 'collector', ['--synchronous', synchronous]);
+  const dbPath = join(proc.dataDir, 'vcio.db');
+  return {
+    ...proc,
+    ...readSecrets(proc.dataDir, false),
+    dbPath,
+    walPath: `${dbPath}-wal`,
+  };
+}
+
+/**
+ * A collector on PostgreSQL. The first on an empty database bootstraps it; a further one
+ * (`secrets` given) shares its tenant and tokens.
+ */
+export async function startPostgresCollector(
+  dir: string,
+  name: string,
+  database: string,
+  secrets?: { adminToken: string; enrollToken: string },
+): Promise<CollectorProcess> {
+  const proc = await spawnCollector(dir, name, ['--database', database]);
+  const { adminToken, enrollToken } = secrets ?? readSecrets(proc.dataDir, true);
+  return { ...proc, adminToken, enrollToken };
+}
+
+async function spawnCollector(
+  dir: string,
+  name: string,
+  storeArgs: string[],
+): Promise<{ service: Service; dataDir: string }> {
+  const dataDir = join(dir, name === 'collector' ? 'data' : `data-${name}`);
   const service = await startService({
-    name: 'collector',
+    name,
     args: [
       COLLECTOR_MAIN,
       ['--listen', '127.0.0.1:0'],
       ['--data-dir', dataDir],
       ['--log-level', 'info'],
-      ['--synchronous', synchronous],
+      storeArgs,
     ].flat(),
     // Every flag also reads a VCIO_* variable: one left in the shell (a body limit, TLS)
     // must not quietly change what is measured.
     env: Object.fromEntries(
       Object.entries(process.env).filter(([name]) => !name.startsWith('VCIO_')),
     ),
-    logFile: join(dir, 'collector.log'),
+    logFile: join(dir, `${name}.log`),
     findUrl: collectorUrl,
   });
-  const secrets = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as {
+  return { service, dataDir };
+}
+
+function readSecrets(
+  dataDir: string,
+  postgres: boolean,
+): { adminToken: string; enrollToken: string } {
+  const file = join(dataDir, 'bootstrap.json');
+  if (!existsSync(file)) {
+    // Only a first start on an empty database writes it.
+    throw new Error(
+      `the collector wrote no ${file}: ` +
+        (postgres
+          ? 'the PostgreSQL database was not empty (give --database an empty database)'
+          : 'it did not bootstrap'),
+    );
+  }
+  const { adminToken, enrollToken } = JSON.parse(readFileSync(file, 'utf8')) as {
     adminToken: string;
     enrollToken: string;
   };
-  const dbPath = join(dataDir, 'vcio.db');
-  return { service, dataDir, dbPath, walPath: `${dbPath}-wal`, ...secrets };
+  return { adminToken, enrollToken };
 }
 
 /** The collector logs `vcio collector listening on <url>` with a `url` field (pino JSON). */

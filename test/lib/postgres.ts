@@ -1,9 +1,9 @@
 // A throwaway PostgreSQL cluster for end-to-end tests: a thin copy of
 // collector/test/support/postgres.ts (test packages do not share files, and this package
 // has no `pg`: the cluster's own `postgres` database is used, no CREATE DATABASE needed).
-// initdb into a temporary directory (trust auth, no fsync), started by pg_ctl with its
-// unix socket in that directory and no TCP listener; stopped and removed on teardown, or
-// when the test process exits.
+// initdb into a temporary directory (trust auth, no fsync unless `durable`), started by
+// pg_ctl with its unix socket in that directory and no TCP listener; stopped and removed on
+// teardown, or when the test process exits.
 //
 // Without PostgreSQL binaries the tests that need it skip with the reason, except under
 // CI=true, where a missing PostgreSQL fails the run.
@@ -63,7 +63,18 @@ function run(bin: string, program: string, args: string[]): void {
   }
 }
 
-export function startCluster(t: { teardown(fn: () => unknown): void }): TestCluster {
+export interface ClusterOptions {
+  /**
+   * fsync, synchronous commit and full page writes on, as a production server runs
+   * (benchmarks: honest figures); off by default (tests: nothing outlives them).
+   */
+  durable?: boolean;
+}
+
+export function startCluster(
+  t: { teardown(fn: () => unknown): void },
+  options: ClusterOptions = {},
+): TestCluster {
   const bin = findPostgresBin();
   if (!bin) throw new Error(postgresUnavailable() ?? 'PostgreSQL not found');
   // short: the socket's path must fit in 107 bytes
@@ -105,14 +116,21 @@ export function startCluster(t: { teardown(fn: () => unknown): void }): TestClus
       '--no-locale',
       '--no-sync',
     ]);
-    const options = [
-      `-c listen_addresses=''`,
-      `-k ${dir}`,
-      '-c fsync=off',
-      '-c synchronous_commit=off',
-      '-c full_page_writes=off',
-    ].join(' ');
-    run(bin, 'pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-s', '-o', options, 'start']);
+    const durability = options.durable
+      ? []
+      : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off'];
+    const serverOptions = [`-c listen_addresses=''`, `-k ${dir}`, ...durability].join(' ');
+    run(bin, 'pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'log'),
+      '-w',
+      '-s',
+      '-o',
+      serverOptions,
+      'start',
+    ]);
     running = true;
   } catch (error) {
     stop();
@@ -123,4 +141,28 @@ export function startCluster(t: { teardown(fn: () => unknown): void }): TestClus
     dir,
     stop,
   };
+}
+
+/**
+ * Runs one query with the cluster's psql (this package has no `pg`): its rows, one per
+ * line, unaligned, without headers. Throws with psql's message, any password masked.
+ */
+export function psqlLines(url: string, sql: string): string[] {
+  const bin = findPostgresBin();
+  const psql = bin && existsSync(join(bin, 'psql')) ? join(bin, 'psql') : 'psql';
+  const result = spawnSync(
+    psql,
+    ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+    },
+  );
+  if (result.status !== 0) {
+    const why = (result.stderr || String(result.error ?? '')).trim();
+    throw new Error(
+      `psql failed (${result.status ?? result.signal}): ${why.replace(/:[^:@/\s]+@/g, ':***@')}`,
+    );
+  }
+  return result.stdout.split('\n').filter((line) => line !== '');
 }

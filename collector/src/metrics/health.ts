@@ -33,6 +33,7 @@ export class CollectorMetrics {
   private readonly commitReports: Counter;
   private readonly reasons = new Set<string>();
   private databasePath: string | null = null;
+  private databaseSize: (() => Promise<number>) | null = null;
   private detachEvents: (() => void) | null = null;
 
   constructor() {
@@ -76,16 +77,29 @@ export class CollectorMetrics {
       registers,
     });
     const databasePath = () => this.databasePath;
+    const databaseSize = () => this.databaseSize;
     new Gauge({
       name: 'vcio_database_size_bytes',
-      help: 'Size of the database files: the main file and the write-ahead log.',
+      help:
+        'Size of the database: SQLite its main file and write-ahead log; PostgreSQL ' +
+        'file="database", pg_database_size of the database.',
       labelNames: ['file'],
       registers,
-      collect() {
+      async collect() {
         const path = databasePath();
-        if (path === null) return;
-        this.set({ file: 'main' }, fileSize(path));
-        this.set({ file: 'wal' }, fileSize(`${path}-wal`));
+        if (path !== null) {
+          this.set({ file: 'main' }, fileSize(path));
+          this.set({ file: 'wal' }, fileSize(`${path}-wal`));
+        }
+        const read = databaseSize();
+        if (read === null) return;
+        try {
+          this.set({ file: 'database' }, await read());
+        } catch {
+          // The database cannot answer now: the gauge is left out of this scrape;
+          // the API answers 503 meanwhile, which says why.
+          this.reset();
+        }
       },
     });
     this.registry.registerMetric(liveClients);
@@ -99,6 +113,11 @@ export class CollectorMetrics {
     this.commitSeconds.observe(seconds);
     this.commitReports.inc(reports);
   };
+
+  /** A database without a file to size (PostgreSQL): how to ask it its size. */
+  setDatabaseSizeReader(read: (() => Promise<number>) | null): void {
+    this.databaseSize = read;
+  }
 
   /** The SQLite file to size (its -wal beside it); none for a store without a file. */
   setDatabasePath(path: string | null): void {

@@ -75,6 +75,14 @@ export const metricsRoutes =
     // loaded only then); an SQLite store has a path and gets the worker.
     const pgDb = (store as Partial<{ db: Partial<PgDatabase> }>).db;
     const postgres = !sqlite && pgDb?.pool ? (pgDb as PgDatabase) : null;
+    if (postgres) {
+      metrics.setDatabaseSizeReader(async () => {
+        const { rows } = await postgres.query<{ bytes: number }>(
+          'SELECT pg_database_size(current_database()) AS bytes',
+        );
+        return rows[0]!.bytes;
+      });
+    }
     const renderer: FleetRenderer | null =
       options.fleet !== undefined
         ? options.fleet && inThreadRenderer(options.fleet, config)

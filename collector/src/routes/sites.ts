@@ -10,7 +10,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { HttpError } from '../http/errors.js';
 import { strictBodyCompiler } from '../http/validation.js';
-import type { HostDetail, Site, Store, Tenant } from '../store/types.js';
+import {
+  isUniqueViolation,
+  type HostDetail,
+  type Site,
+  type Store,
+  type Tenant,
+} from '../store/types.js';
 import {
   audit,
   checkName,
@@ -82,7 +88,7 @@ export async function createSite(
   try {
     await store.tenants.createSite(site);
   } catch (error) {
-    if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw conflict();
+    if (isUniqueViolation(error)) throw conflict();
     throw error;
   }
   await audit(store, who, {

@@ -13,7 +13,7 @@ import { recordAudit, type AuditInput } from '../audit.js';
 import type { ApiPrincipal } from '../http/auth.js';
 import { HttpError } from '../http/errors.js';
 import { strictBodyCompiler } from '../http/validation.js';
-import type { Store, Tenant, TenantSummary } from '../store/types.js';
+import { isUniqueViolation, type Store, type Tenant, type TenantSummary } from '../store/types.js';
 import { requireAdmin, visibleTenant } from './visibility.js';
 
 /** What the tenancy operations need of the store (the admin command opens no more). */
@@ -64,9 +64,6 @@ export const tenantView = (t: Tenant | TenantSummary) => ({
   archivedAt: t.archivedAt ?? null,
   ...('hostCount' in t ? { hostCount: t.hostCount } : {}),
 });
-
-const isUniqueViolation = (error: unknown) =>
-  (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 
 export async function createTenant(
   store: TenancyStore,

@@ -710,3 +710,12 @@ export class StoreUnavailableError extends Error {
     super(`storage unavailable: ${reason}`, options);
   }
 }
+
+/**
+ * A write refused by a unique index (SQLite's SQLITE_CONSTRAINT_UNIQUE, PostgreSQL's
+ * SQLSTATE 23505): two creations of the same name at once, where the index decides.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}

@@ -1,7 +1,7 @@
 // Ingest: the report ledger (duplicates, conflicts, across Store instances), hosts and their
 // sections, software lists and resend requests, pending updates, samples, prune.
 import type { Test } from 'tap';
-import { newReportId } from '@vcio/shared';
+import { newReportId, type SoftwareSection } from '@vcio/shared';
 import { samplePerformance, sampleSystem } from '@vcio/shared/testing';
 import { dpkg, hashOnly, outbox, patches, patchSource, pending, software } from '../sections.js';
 import type { StoreFactory } from './harness.js';
@@ -23,6 +23,37 @@ export function ingestSuite(t: Test, factory: StoreFactory): void {
     const history = await store.hosts.performanceHistory(storedHost(first), T0, 10);
     t.equal(history.length, 1, 'one sample: the duplicate wrote nothing');
     t.same((await store.hosts.listHosts({ limit: 10, offset: 0 })).total, 1);
+  });
+
+  t.test('U+0000 in a report: stored, as itself or as U+FFFD, never refused', async (t) => {
+    // PostgreSQL text cannot hold U+0000 (SQLite can): the PostgreSQL store writes U+FFFD.
+    const { store } = await factory.open(t);
+    const a = await tenant(store, 'a');
+    const agent = await enrolledAgent(store, a.id, 'm-nul');
+    const performance = samplePerformance(1);
+    performance.filesystems[0]!.mount = '/mnt/a\u0000b';
+    const quick = report(agent, { performance }, { hostname: 'a\u0000b' });
+    const first = await ingest(store, agent, quick);
+    t.equal(first.status, 'stored', 'a performance report (the batched path)');
+    // The text "\\u0000" (a backslash, then u0000) is not a NUL and stays as it was.
+    const listed = software([dpkg('lib\u0000x', '1.0'), dpkg('lib\\u0000y', '1.0')]);
+    const full = report(
+      agent,
+      { software: listed },
+      { hostname: 'a\u0000b', collectedAt: minutes(1) },
+    );
+    t.equal((await ingest(store, agent, full)).status, 'stored', 'a software list');
+    const host = await store.hosts.getHost(storedHost(first), { softwareItems: true });
+    const nul = (text: string | undefined) => text?.replace('\uFFFD', '\u0000');
+    t.equal(nul(host?.hostname), 'a\u0000b');
+    const stored = host?.sections.software?.data as SoftwareSection | undefined;
+    t.same(
+      stored?.items?.map((item) => nul(item.name)),
+      ['lib\u0000x', 'lib\\u0000y'],
+    );
+    const [sample] = await store.hosts.performanceHistory(storedHost(first), T0, 10);
+    const [mount] = (sample?.detail.filesystems ?? []) as { mount: string }[];
+    t.equal(nul(mount?.mount), '/mnt/a\u0000b');
   });
 
   t.test('the same report in one batch twice: stored, then duplicate', async (t) => {
@@ -414,5 +445,21 @@ export function ingestSuite(t: Test, factory: StoreFactory): void {
       'nothing left to prune',
     );
     t.equal((await ingest(store, agent, oldReport, old)).status, 'stored', 'the ledger forgot it');
+
+    // The retention rule, whichever store: a ledger row goes once its received AND its
+    // collected time are past the cut-off. Received long ago but collected (by a clock
+    // running ahead) after the cut-off: kept, so a resend cannot store its sample twice.
+    const ahead = report(
+      agent,
+      { performance: samplePerformance(9) },
+      { collectedAt: new Date('2022-01-01T00:00:00Z') },
+    );
+    await ingest(store, agent, ahead, old);
+    await store.reports.prune(new Date('2021-01-01T00:00:00Z'));
+    t.equal(
+      (await ingest(store, agent, ahead, old)).status,
+      'duplicate',
+      'a report collected after the cut-off is still known',
+    );
   });
 }

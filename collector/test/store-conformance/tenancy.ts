@@ -1,6 +1,7 @@
 // Tenants and sites.
 import type { Test } from 'tap';
 import { samplePerformance } from '@vcio/shared/testing';
+import { isUniqueViolation } from '../../src/store/types.js';
 import type { StoreFactory } from './harness.js';
 import {
   enrolledAgent,
@@ -24,7 +25,11 @@ export function tenancySuite(t: Test, factory: StoreFactory): void {
       t.same(await store.tenants.getTenant('beta'), beta, 'by slug');
       t.same(await store.tenants.getTenant(alpha.id), alpha, 'by id');
       t.equal(await store.tenants.getTenant('nope'), null);
-      await t.rejects(store.tenants.createTenant({ ...alpha, id: 't-other' }), 'slugs are unique');
+      const duplicate = await store.tenants.createTenant({ ...alpha, id: 't-other' }).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      t.ok(isUniqueViolation(duplicate), 'slugs are unique: the routes answer 409 for it');
 
       const agent = await enrolledAgent(store, alpha.id, 'm-1');
       await ingest(store, agent, report(agent, { performance: samplePerformance() }));
@@ -63,7 +68,11 @@ export function tenancySuite(t: Test, factory: StoreFactory): void {
       };
       await store.tenants.createSite(site);
       await store.tenants.createSite({ ...site, id: 's-2', tenantId: b.id });
-      await t.rejects(store.tenants.createSite({ ...site, id: 's-3' }), 'slug unique in a tenant');
+      const duplicate = await store.tenants.createSite({ ...site, id: 's-3' }).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      t.ok(isUniqueViolation(duplicate), 'slug unique in a tenant: the routes answer 409 for it');
       t.same(await store.tenants.getSite(a.id, 'hq'), site);
       t.same(await store.tenants.getSite(a.id, 's-1'), site);
       t.equal(await store.tenants.getSite(a.id, 's-2'), null, "not another tenant's site");

@@ -36,11 +36,11 @@ const NOTHING: RetentionOutcome = {
   initiativeProgress: 0,
 };
 
-export function pgMaintenanceStore(
-  db: PgDatabase,
-  options: PgMaintenanceOptions = {},
-): MaintenanceStore {
-  const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
+/**
+ * Performance samples and ledger rows before a cut-off, in small statements: retention's
+ * first part, and ReportStore.prune (the same rules whichever asks).
+ */
+export function pgTimeSeriesPruner(db: PgDatabase, batchRows: number) {
   const deleted = async (text: string, values: unknown[]) =>
     (await db.query(text, values)).rowCount ?? 0;
 
@@ -88,6 +88,23 @@ export function pgMaintenanceStore(
     }
   }
 
+  return {
+    async prune(
+      before: Date,
+    ): Promise<Pick<RetentionOutcome, 'performanceSamples' | 'reportLedger'>> {
+      const cutoff = toMillis(before);
+      const performanceSamples = await pruneSamples(cutoff);
+      return { performanceSamples, reportLedger: await pruneLedger(cutoff) };
+    },
+  };
+}
+
+export function pgMaintenanceStore(
+  db: PgDatabase,
+  options: PgMaintenanceOptions = {},
+): MaintenanceStore {
+  const timeSeries = pgTimeSeriesPruner(db, options.batchRows ?? DEFAULT_BATCH_ROWS);
+
   const postureHistory = historyThinner(db, {
     table: 'posture_history',
     keys: ['scope', 'scope_id'],
@@ -109,9 +126,7 @@ export function pgMaintenanceStore(
         // another collector is running retention right now
         if (!rows[0]?.locked) return { ...NOTHING };
         try {
-          const cutoff = toMillis(policy.samplesBefore);
-          const performanceSamples = await pruneSamples(cutoff);
-          const reportLedger = await pruneLedger(cutoff);
+          const { performanceSamples, reportLedger } = await timeSeries.prune(policy.samplesBefore);
           // whole UTC days only: a day is thinned once, to its last point, never half of it
           const detailBefore = Math.floor(toMillis(policy.historyDetailBefore) / DAY_MS) * DAY_MS;
           return {

@@ -37,12 +37,13 @@ import {
   type IngestOutcome,
   type ReportStore,
 } from '../types.js';
+import type { QueryConfig, QueryResult } from 'pg';
 import type { PgDatabase, Queryable } from './database.js';
+import { DEFAULT_BATCH_ROWS, pgTimeSeriesPruner } from './maintenance.js';
 
 const MAX_BATCH = 256;
 /** Batches written at once, each on its own connection; the pool must hold more. */
 const MAX_BATCHES_IN_FLIGHT = 4;
-const PRUNE_BATCH = 5_000;
 
 // The hot path's statements are named: node-postgres prepares each once per connection and
 // then only binds and executes it.
@@ -98,6 +99,84 @@ const INSERT_SAMPLE = {
       memory_total_bytes, memory_used_bytes, memory_available_bytes, swap_used_bytes,
       process_count, detail)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+};
+// The common report (performance, no state sections, no software list) in batches: the
+// whole batch is one statement, so a batch costs one round trip instead of three per
+// report. Data-modifying CTEs over arrays, one element per report:
+//   ledger   the report ids, ON CONFLICT DO NOTHING: the ids it returns are new;
+//   newest   one row per host among the new reports (ON CONFLICT DO UPDATE may touch a row
+//            once per statement): the newest report's names, the batch's first and last
+//            times, in (tenant, machine) order, the lock order of every batch;
+//   upserted the host rows, as UPSERT_HOST does for one report;
+//   samples  a sample per new report that has one.
+// The statement returns the batch positions stored and their host ids; a position missing
+// is a report id that was already in the ledger (the caller asks whose).
+const INGEST_BATCH = {
+  name: 'vcio_ingest_batch',
+  text: `
+    WITH input AS (
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[],
+                           $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[],
+                           $11::text[], $12::text[], $13::bigint[], $14::float8[],
+                           $15::float8[], $16::bigint[], $17::bigint[], $18::bigint[],
+                           $19::bigint[], $20::integer[], $21::text[])
+        WITH ORDINALITY AS i(report_id, agent_id, tenant_id, machine_id, collected_at,
+          received_at, hostname, agent_version, os_platform, os_distro, os_release,
+          new_host_id, sample_at, cpu_utilisation, load1, memory_total_bytes,
+          memory_used_bytes, memory_available_bytes, swap_used_bytes, process_count,
+          detail, pos)
+    ),
+    ledger AS (
+      INSERT INTO reports (report_id, agent_id, collected_at, received_at)
+      SELECT report_id, agent_id, collected_at, received_at FROM input ORDER BY pos
+      ON CONFLICT (report_id) DO NOTHING
+      RETURNING report_id
+    ),
+    fresh AS (SELECT input.* FROM input JOIN ledger USING (report_id)),
+    newest AS (
+      SELECT DISTINCT ON (tenant_id, machine_id) *,
+             min(received_at) OVER host AS first_received,
+             max(received_at) OVER host AS last_received,
+             max(collected_at) OVER host AS last_collected
+      FROM fresh
+      WINDOW host AS (PARTITION BY tenant_id, machine_id)
+      ORDER BY tenant_id, machine_id, collected_at DESC, pos DESC
+    ),
+    upserted AS (
+      INSERT INTO hosts (id, tenant_id, machine_id, hostname, agent_id, agent_version,
+                         os_platform, os_distro, os_release, first_seen, last_seen,
+                         last_report_at, site_id)
+      SELECT n.new_host_id, n.tenant_id, n.machine_id, n.hostname, n.agent_id,
+             n.agent_version, n.os_platform, n.os_distro, n.os_release, n.first_received,
+             n.last_received, n.last_collected,
+             (SELECT e.site_id FROM agents a
+              JOIN enrollment_tokens e ON e.id = a.enrollment_token_id WHERE a.id = n.agent_id)
+      FROM newest n ORDER BY n.tenant_id, n.machine_id
+      ON CONFLICT (tenant_id, machine_id) DO UPDATE SET
+        hostname       = excluded.hostname,
+        agent_id       = excluded.agent_id,
+        agent_version  = excluded.agent_version,
+        os_platform    = coalesce(excluded.os_platform, hosts.os_platform),
+        os_distro      = CASE WHEN excluded.os_platform IS NULL THEN hosts.os_distro
+                              ELSE excluded.os_distro END,
+        os_release     = CASE WHEN excluded.os_platform IS NULL THEN hosts.os_release
+                              ELSE excluded.os_release END,
+        last_seen      = greatest(hosts.last_seen, excluded.last_seen),
+        last_report_at = greatest(hosts.last_report_at, excluded.last_report_at)
+      RETURNING id, key, tenant_id, machine_id
+    ),
+    samples AS (
+      INSERT INTO performance_samples (host_key, collected_at, cpu_utilisation, load1,
+        memory_total_bytes, memory_used_bytes, memory_available_bytes, swap_used_bytes,
+        process_count, detail)
+      SELECT u.key, f.sample_at, f.cpu_utilisation, f.load1, f.memory_total_bytes,
+             f.memory_used_bytes, f.memory_available_bytes, f.swap_used_bytes,
+             f.process_count, f.detail::json
+      FROM fresh f JOIN upserted u USING (tenant_id, machine_id)
+      WHERE f.sample_at IS NOT NULL
+      ORDER BY f.pos
+    )
+    SELECT f.pos, u.id AS host_id FROM fresh f JOIN upserted u USING (tenant_id, machine_id)`,
 };
 const SOFTWARE_STATE = {
   name: 'vcio_ingest_software_state',
@@ -158,6 +237,25 @@ const INSERT_PENDING = {
       "restartRequired" boolean, "releasedAt" bigint)`,
 };
 
+// PostgreSQL text cannot hold U+0000 (SQLite can): a string with one would fail its whole
+// report (and, in a json column, every later query that reads the value as text). Agents
+// read names from the machine, where a stray NUL is not the agent's fault and not worth
+// losing the report over: it is stored as U+FFFD, the replacement character, as a
+// decoder shows a byte it cannot read. Both checks are a scan of a string already built.
+const NUL = '\u0000';
+const REPLACEMENT = '\uFFFD';
+/** JSON.stringify writes U+0000 as \u0000; after an odd run of backslashes it is the text. */
+const JSON_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
+
+export function pgText<T extends string | null>(text: T): T {
+  return (text !== null && text.includes(NUL) ? text.replaceAll(NUL, REPLACEMENT) : text) as T;
+}
+
+export function pgJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  return json.includes('\\u0000') ? json.replace(JSON_NUL, '$1\\ufffd') : json;
+}
+
 interface SoftwareStateRow {
   hash: string;
   sources: string;
@@ -205,7 +303,7 @@ async function writeSoftware(
   const resend = softwareResend(held(state), software, collectedAt);
   // Asked for the list again, or a report older than the stored list: nothing to write.
   if (resend.length > 0 || (state && state.updated_at > collectedAt)) return resend;
-  const sources = JSON.stringify(software.sources);
+  const sources = pgJson(software.sources);
   if (software.items === null) {
     // The list is current. Only a source's status can have changed.
     if (state!.sources !== sources) {
@@ -217,12 +315,12 @@ async function writeSoftware(
     await client.query({ ...DELETE_SOFTWARE, values: [hostKey] });
     if (software.items.length > 0) {
       const rows = software.items.map((entry, i) => softwareRow(entry, i));
-      await client.query({ ...INSERT_SOFTWARE, values: [hostKey, JSON.stringify(rows)] });
+      await client.query({ ...INSERT_SOFTWARE, values: [hostKey, pgJson(rows)] });
     }
   }
   await client.query({
     ...UPSERT_SOFTWARE_STATE,
-    values: [hostKey, software.hash, software.count, sources, collectedAt, reportId],
+    values: [hostKey, pgText(software.hash), software.count, sources, collectedAt, reportId],
   });
   return [];
 }
@@ -240,7 +338,7 @@ async function replacePendingUpdates(
     releasedAt: r.releasedAt === null ? null : toMillis(r.releasedAt),
   }));
   if (rows.length > 0) {
-    await client.query({ ...INSERT_PENDING, values: [hostKey, JSON.stringify(rows)] });
+    await client.query({ ...INSERT_PENDING, values: [hostKey, pgJson(rows)] });
   }
 }
 
@@ -254,7 +352,7 @@ async function duplicateResend(
   if (!software || software.items !== null) return [];
   const { rows } = await client.query<{ hash: string; updated_at: number }>({
     ...SOFTWARE_STATE_BY_MACHINE,
-    values: [input.agent.tenantId, input.report.host.machineId],
+    values: [input.agent.tenantId, pgText(input.report.host.machineId)],
   });
   return softwareResend(held(rows[0]), software, collectedAt);
 }
@@ -277,12 +375,12 @@ async function writeReport(client: Queryable, input: IngestInput): Promise<Inges
   // The ledger first: a report id seen before writes nothing else.
   const ledger = await client.query({
     ...INSERT_LEDGER,
-    values: [report.reportId, agent.id, collectedAt, toMillis(receivedAt)],
+    values: [pgText(report.reportId), agent.id, collectedAt, toMillis(receivedAt)],
   });
   if (ledger.rowCount === 0) {
     const owner = await client.query<{ agent_id: string }>({
       ...LEDGER_OWNER,
-      values: [report.reportId],
+      values: [pgText(report.reportId)],
     });
     return owner.rows[0]?.agent_id === agent.id
       ? { status: 'duplicate', resend: await duplicateResend(client, input, collectedAt) }
@@ -294,13 +392,13 @@ async function writeReport(client: Queryable, input: IngestInput): Promise<Inges
     values: [
       randomUUID(),
       agent.tenantId,
-      report.host.machineId,
-      report.host.hostname,
+      pgText(report.host.machineId),
+      pgText(report.host.hostname),
       agent.id,
-      report.agent.version,
-      os?.platform ?? null,
-      os?.distro ?? null,
-      os?.release ?? null,
+      pgText(report.agent.version),
+      pgText(os?.platform ?? null),
+      pgText(os?.distro ?? null),
+      pgText(os?.release ?? null),
       toMillis(receivedAt),
       collectedAt,
     ],
@@ -313,14 +411,14 @@ async function writeReport(client: Queryable, input: IngestInput): Promise<Inges
       host.key,
       report.sections.software!,
       collectedAt,
-      report.reportId,
+      pgText(report.reportId),
     );
   }
   const state = stateSections(input);
   if (state) {
     const written = await client.query<{ section: string }>({
       ...UPSERT_SECTIONS,
-      values: [host.id, collectedAt, report.reportId, JSON.stringify(state)],
+      values: [host.id, collectedAt, pgText(report.reportId), pgJson(state)],
     });
     // The rows follow the section: replaced only when the section was (not by an older report).
     if (written.rows.some((r) => r.section === 'patches')) {
@@ -341,28 +439,125 @@ async function writeReport(client: Queryable, input: IngestInput): Promise<Inges
         sample.memoryAvailableBytes,
         sample.swapUsedBytes,
         sample.processCount,
-        JSON.stringify(sample.detail),
+        pgJson(sample.detail),
       ],
     });
   }
   return { status: 'stored', hostId: host.id, resend };
 }
 
+/** A report the one-statement batch can write: no software list, no state sections. */
+function isSimple(input: IngestInput): boolean {
+  return !input.sections.includes('software') && stateSections(input) === null;
+}
+
+// Rows typed by the caller, as pg's own query<R>() does (it does not check them either).
+type Run = (query: QueryConfig) => Promise<QueryResult>;
+
+/**
+ * Writes simple reports (distinct report ids) in one statement through `run`; a report
+ * whose id was already stored is a duplicate of its agent's or a conflict.
+ */
+async function writeSimpleBatch(run: Run, batch: IngestInput[]): Promise<IngestOutcome[]> {
+  const columns: unknown[][] = Array.from({ length: 21 }, () => new Array<unknown>(batch.length));
+  batch.forEach(({ report, agent, receivedAt }, i) => {
+    const os = osSummary(report);
+    const sample = performanceSample(report);
+    const values = [
+      pgText(report.reportId),
+      agent.id,
+      agent.tenantId,
+      pgText(report.host.machineId),
+      Date.parse(report.collectedAt),
+      toMillis(receivedAt),
+      pgText(report.host.hostname),
+      pgText(report.agent.version),
+      pgText(os?.platform ?? null),
+      pgText(os?.distro ?? null),
+      pgText(os?.release ?? null),
+      randomUUID(),
+      sample ? toMillis(sample.collectedAt) : null,
+      sample?.cpuUtilisation ?? null,
+      sample?.load1 ?? null,
+      sample?.memoryTotalBytes ?? null,
+      sample?.memoryUsedBytes ?? null,
+      sample?.memoryAvailableBytes ?? null,
+      sample?.swapUsedBytes ?? null,
+      sample?.processCount ?? null,
+      sample ? pgJson(sample.detail) : null,
+    ];
+    values.forEach((value, c) => (columns[c]![i] = value));
+  });
+  const rows = (await run({ ...INGEST_BATCH, values: columns })).rows as {
+    pos: number;
+    host_id: string;
+  }[];
+  const stored = new Map(rows.map((r) => [r.pos, r.host_id]));
+  const outcomes: IngestOutcome[] = [];
+  for (const [i, input] of batch.entries()) {
+    const hostId = stored.get(i + 1);
+    if (hostId !== undefined) {
+      outcomes.push({ status: 'stored', hostId, resend: [] });
+      continue;
+    }
+    // Rare (an agent's retry): a statement of its own, which sees the row that conflicted.
+    const owner = await run({ ...LEDGER_OWNER, values: [pgText(input.report.reportId)] });
+    // No software list in a simple report: nothing to ask for again.
+    outcomes.push(
+      owner.rows[0]?.agent_id === input.agent.id
+        ? { status: 'duplicate', resend: [] }
+        : { status: 'conflict' },
+    );
+  }
+  return outcomes;
+}
+
 export function pgReportStore(db: PgDatabase, hooks: PgReportStoreHooks = {}): PgReportStore {
+  const timeSeries = pgTimeSeriesPruner(db, DEFAULT_BATCH_ROWS);
   const queue: Pending[] = [];
   let scheduled = false;
   let inFlight = 0;
   let idle: (() => void)[] = [];
 
+  /**
+   * The simple reports in one statement, the others one by one. A batch of simple reports
+   * alone is that one statement, its own transaction: committed when it returns.
+   */
+  async function writeAll(batch: IngestInput[]): Promise<IngestOutcome[]> {
+    const simple: number[] = [];
+    const other: number[] = [];
+    const ids = new Set<string>();
+    batch.forEach((input, i) => {
+      // A report id twice in one batch: the second is written after, and finds the first.
+      if (isSimple(input) && !ids.has(input.report.reportId)) {
+        ids.add(input.report.reportId);
+        simple.push(i);
+      } else other.push(i);
+    });
+    const outcomes = new Array<IngestOutcome>(batch.length);
+    const write = async (run: Run, client: Queryable | null) => {
+      if (simple.length > 0) {
+        const written = await writeSimpleBatch(
+          run,
+          simple.map((i) => batch[i]!),
+        );
+        simple.forEach((i, k) => (outcomes[i] = written[k]!));
+      }
+      for (const i of other) outcomes[i] = await writeReport(client!, batch[i]!);
+    };
+    if (other.length === 0) {
+      await write((query) => db.query(query), null);
+    } else {
+      await db.transaction((client) => write((query) => client.query(query), client));
+    }
+    return outcomes;
+  }
+
   async function writeBatch(batch: Pending[]): Promise<void> {
     batch.sort(lockOrder);
     const started = performance.now();
     try {
-      const outcomes = await db.transaction(async (client) => {
-        const results: IngestOutcome[] = [];
-        for (const p of batch) results.push(await writeReport(client, p.input));
-        return results;
-      });
+      const outcomes = await writeAll(batch.map((p) => p.input));
       hooks.onCommit?.((performance.now() - started) / 1000, batch.length);
       outcomes.forEach((outcome, i) => batch[i]!.resolve(outcome));
     } catch (error) {
@@ -417,37 +612,9 @@ export function pgReportStore(db: PgDatabase, hooks: PgReportStoreHooks = {}): P
       });
     },
     async prune(olderThan) {
-      // Small batches, each its own statement, so pruning never holds up ingest for long.
-      // Samples per host, along the (host_key, collected_at) index ingest needs anyway.
-      const cutoff = toMillis(olderThan);
-      let removed = 0;
-      const hosts = await db.query<{ key: number }>('SELECT key FROM hosts');
-      for (const { key } of hosts.rows) {
-        for (;;) {
-          const n = (
-            await db.query(
-              `DELETE FROM performance_samples WHERE ctid = ANY (ARRAY(
-                 SELECT ctid FROM performance_samples WHERE host_key = $1 AND collected_at < $2
-                 LIMIT ${PRUNE_BATCH}))`,
-              [key, cutoff],
-            )
-          ).rowCount!;
-          removed += n;
-          if (n < PRUNE_BATCH) break;
-        }
-      }
-      for (;;) {
-        const n = (
-          await db.query(
-            `DELETE FROM reports WHERE report_id IN (
-               SELECT report_id FROM reports WHERE received_at < $1 LIMIT ${PRUNE_BATCH})`,
-            [cutoff],
-          )
-        ).rowCount!;
-        removed += n;
-        if (n < PRUNE_BATCH) break;
-      }
-      return removed;
+      // The retention rules (maintenance.ts): a ledger row goes once both its times are old.
+      const removed = await timeSeries.prune(olderThan);
+      return removed.performanceSamples + removed.reportLedger;
     },
   };
 }
