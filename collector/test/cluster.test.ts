@@ -211,8 +211,7 @@ t.test('the posture sweep and the initiative pass run on the leader only', async
     if (tenantId === null) passes++;
     return list(tenantId, ...rest);
   };
-  let leader = false;
-  const leadership = { isLeader: () => leader };
+  const leadership = fakeLeadership();
   const events = new CollectorEvents();
   const logger = recordingLogger();
   const posture = new PostureService({ store, events, logger, leadership, sweepEveryMs: 20 });
@@ -223,9 +222,60 @@ t.test('the posture sweep and the initiative pass run on the leader only', async
   await sleep(150);
   t.equal(sweeps, 0, 'a follower does not sweep');
   t.equal(passes, 0, 'a follower does not run the timed initiative pass');
-  leader = true;
+  leadership.become(true);
   await waitFor(() => sweeps > 0 && passes > 0, 'the leader sweeps and measures');
   t.pass(`leader: ${sweeps} sweeps, ${passes} passes`);
+});
+
+/** A leadership the test hands over by hand. */
+function fakeLeadership() {
+  let leader = false;
+  const listeners = new Set<(leader: boolean) => void>();
+  return {
+    isLeader: () => leader,
+    onChange(listener: (leader: boolean) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    become(value: boolean) {
+      leader = value;
+      for (const listener of listeners) listener(value);
+    },
+  };
+}
+
+t.test('a collector that becomes leader sweeps at once, not at its next minute', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vcio-cluster-'));
+  const store = openSqliteStore(dir);
+  t.teardown(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  let sweeps = 0;
+  const staleHosts = store.posture.staleHosts.bind(store.posture);
+  store.posture.staleHosts = (...args) => {
+    sweeps++;
+    return staleHosts(...args);
+  };
+  const leadership = fakeLeadership();
+  const posture = new PostureService({
+    store,
+    events: new CollectorEvents(),
+    logger: recordingLogger(),
+    leadership,
+    sweepEveryMs: 3_600_000,
+  });
+  t.teardown(() => posture.stop());
+  posture.start();
+  await sleep(50);
+  t.equal(sweeps, 0, 'started as a follower: no sweep');
+  leadership.become(true);
+  await waitFor(() => sweeps === 1, 'the sweep on winning the lock');
+  t.pass('swept on becoming leader');
+  await posture.stop();
+  leadership.become(true);
+  await sleep(50);
+  t.equal(sweeps, 1, 'a stopped service no longer listens');
 });
 
 const unavailable = postgresUnavailable();

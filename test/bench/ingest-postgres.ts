@@ -7,10 +7,7 @@
 //
 // This package has no `pg`; the benchmark reads the database with psql (installed with
 // the server, and on most machines that talk to one), once the collectors have stopped.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { findPostgresBin, postgresUnavailable, startCluster } from '../lib/postgres.js';
+import { postgresUnavailable, psqlLines, startCluster } from '../lib/postgres.js';
 import { onCleanup } from './support/cleanup.js';
 
 export interface BenchPostgres {
@@ -57,25 +54,6 @@ export function maskPassword(url: string): string {
   } catch {
     return url.replace(/:[^:@/]*@/, ':***@');
   }
-}
-
-function psqlPath(): string {
-  const bin = findPostgresBin();
-  return bin && existsSync(join(bin, 'psql')) ? join(bin, 'psql') : 'psql';
-}
-
-/** Runs one query with psql; its rows, one per line, unaligned, no headers. */
-export function psqlLines(url: string, sql: string): string[] {
-  const result = spawnSync(
-    psqlPath(),
-    ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql],
-    { encoding: 'utf8', maxBuffer: 1 << 30 },
-  );
-  if (result.status !== 0) {
-    const why = (result.stderr || String(result.error ?? '')).trim();
-    throw new Error(`psql failed (${result.status ?? result.signal}): ${maskPassword(why)}`);
-  }
-  return result.stdout.split('\n').filter((line) => line !== '');
 }
 
 /** Table sizes the benchmark reports: the ledger and the samples. */

@@ -9,7 +9,8 @@
 // have committed them. Those are counted and shown, not treated as errors.
 import Database from 'better-sqlite3';
 import { API_PREFIX } from '@vcio/shared';
-import { postgresCounts, psqlLines } from './ingest-postgres.js';
+import { psqlLines } from '../lib/postgres.js';
+import { postgresCounts } from './ingest-postgres.js';
 
 export async function apiHostTotal(url: string, adminToken: string): Promise<number> {
   const response = await fetch(`${url}${API_PREFIX}/hosts?limit=1`, {

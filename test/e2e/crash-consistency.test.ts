@@ -20,98 +20,14 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { agentAuthorization, type EnrollResponse, type Report } from '@vcio/shared';
-import { sampleReport } from '@vcio/shared/testing';
-import { startCollectorProcess, tempDir, type CollectorProcess } from '../lib/processes.js';
+import { startCollectorProcess, tempDir } from '../lib/processes.js';
+import { enrollSimulatedAgent, random, type SimulatedAgent } from '../lib/simulated-agent.js';
 
 const AGENTS = 6;
-
-/** mulberry32, as collector/test/fuzz-support.ts (test packages do not share files). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seed = process.env.VCIO_FUZZ_SEED
   ? Number(process.env.VCIO_FUZZ_SEED) >>> 0
   : (Date.now() ^ (process.pid << 16)) >>> 0;
-
-class SimulatedAgent {
-  readonly acked = new Set<string>();
-  /** sent, but the answer was lost with the collector: resent after the restart */
-  readonly inDoubt = new Map<string, Report>();
-  duplicatesAnswered = 0;
-  private n = 0;
-
-  constructor(
-    readonly index: number,
-    readonly agentId: string,
-    readonly authorization: string,
-  ) {}
-
-  /** true: 202; false: no answer (the collector died); throws on any other answer */
-  private async post(url: string, report: Report): Promise<boolean> {
-    let res: Response;
-    try {
-      res = await fetch(`${url}/api/v1/reports`, {
-        method: 'POST',
-        headers: { authorization: this.authorization, 'content-type': 'application/json' },
-        body: JSON.stringify(report),
-      });
-    } catch {
-      this.inDoubt.set(report.reportId, report);
-      return false;
-    }
-    const body = await res.text().catch(() => null);
-    if (body === null) {
-      this.inDoubt.set(report.reportId, report);
-      return false;
-    }
-    if (res.status !== 202) throw new Error(`report ${report.reportId}: ${res.status} ${body}`);
-    if ((JSON.parse(body) as { duplicate: boolean }).duplicate) this.duplicatesAnswered++;
-    this.inDoubt.delete(report.reportId);
-    this.acked.add(report.reportId);
-    return true;
-  }
-
-  /** Resends what is in doubt, then sends new reports as fast as it can until one fails. */
-  async run(url: string, keepGoing: () => boolean): Promise<void> {
-    for (const report of [...this.inDoubt.values()]) {
-      if (!(await this.post(url, report))) return;
-    }
-    while (keepGoing()) {
-      const report = sampleReport({
-        agentId: this.agentId,
-        machineId: `crash-machine-${this.index}`,
-        hostname: `crash-${this.index}`,
-        seed: ++this.n,
-      });
-      if (!(await this.post(url, report))) return;
-    }
-  }
-}
-
-async function enroll(collector: CollectorProcess, i: number): Promise<SimulatedAgent> {
-  const res = await fetch(`${collector.url}/api/v1/enroll`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      token: collector.bootstrap.enrollToken,
-      machineId: `crash-machine-${i}`,
-      hostname: `crash-${i}`,
-      agentVersion: '0.1.0',
-    }),
-  });
-  if (res.status !== 201) throw new Error(`enroll: ${res.status} ${await res.text()}`);
-  const body = (await res.json()) as EnrollResponse;
-  return new SimulatedAgent(i, body.agentId, agentAuthorization(body.agentId, body.secret));
-}
 
 t.test('SIGKILL under load, restart: every acknowledged report stored exactly once', async (t) => {
   const next = random(seed);
@@ -126,7 +42,9 @@ t.test('SIGKILL under load, restart: every acknowledged report stored exactly on
     const collector = await startCollectorProcess([], { dataDir });
     t.teardown(() => collector.stop());
     if (round === 0) {
-      agents = await Promise.all(Array.from({ length: AGENTS }, (_, i) => enroll(collector, i)));
+      agents = await Promise.all(
+        Array.from({ length: AGENTS }, (_, i) => enrollSimulatedAgent(collector, i)),
+      );
     }
     const last = round === kills;
     let running = true;

@@ -7,7 +7,6 @@ import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import WebSocket from 'ws';
 import {
   enrollAgent,
   runAgent,
@@ -15,64 +14,7 @@ import {
   tempDir,
   type CollectorProcess,
 } from '../lib/processes.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Message = any;
-
-/** A feed client that records every message and waits for the ones the test expects. */
-class FeedClient {
-  readonly messages: Message[] = [];
-  private seen = 0;
-  private wake: (() => void) | null = null;
-  readonly closed: Promise<{ code: number; reason: string }>;
-  readonly ws: WebSocket;
-
-  constructor(collector: CollectorProcess) {
-    this.ws = new WebSocket(`${collector.url.replace(/^http/, 'ws')}/api/v1/live`);
-    this.ws.on('message', (data) => {
-      this.messages.push(...(JSON.parse(data.toString()) as Message[]));
-      this.wake?.();
-    });
-    this.closed = new Promise((resolve) =>
-      this.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-    );
-  }
-
-  async opened(): Promise<this> {
-    await new Promise((resolve, reject) => {
-      this.ws.once('open', resolve);
-      this.ws.once('error', reject);
-    });
-    return this;
-  }
-
-  send(message: object): void {
-    this.ws.send(JSON.stringify(message));
-  }
-
-  async next(match: (m: Message) => boolean, timeoutMs = 15_000): Promise<Message> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      while (this.seen < this.messages.length) {
-        const m = this.messages[this.seen++];
-        if (match(m)) return m;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out; messages: ${JSON.stringify(this.messages)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  type(type: string, timeoutMs?: number): Promise<Message> {
-    return this.next((m) => m.type === type, timeoutMs);
-  }
-}
+import { FeedClient } from '../lib/feed-client.js';
 
 /** A second tenant and a read token scoped to it, written straight into the database. */
 function addScopedTenant(collector: CollectorProcess): { tenantId: string; token: string } {

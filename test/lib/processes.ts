@@ -47,6 +47,12 @@ export async function startCollectorProcess(
   );
   const logs: string[] = [];
   const exit = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  // A collector that never became usable must not outlive the failure: it would keep the
+  // test file running until tap's timeout.
+  const killed = (error: unknown): never => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw error;
+  };
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`collector did not start in time:\n${logs.join('\n')}`)),
@@ -66,8 +72,13 @@ export async function startCollectorProcess(
       clearTimeout(timer);
       reject(new Error(`collector exited with ${code} before listening:\n${logs.join('\n')}`));
     });
-  });
-  const bootstrap = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as Bootstrap;
+  }).catch(killed);
+  let bootstrap: Bootstrap;
+  try {
+    bootstrap = JSON.parse(readFileSync(join(dataDir, 'bootstrap.json'), 'utf8')) as Bootstrap;
+  } catch (error) {
+    return killed(error);
+  }
   let stopped: Promise<number | null> | null = null;
   return {
     url,

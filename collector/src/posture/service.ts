@@ -16,6 +16,7 @@
 //   tenant point at least daily.
 import type { EndOfLifeData, LifecycleResult, SectionName } from '@vcio/shared';
 import { loadEndOfLife, tenantCategoryScores, tenantScore } from '@vcio/shared';
+import type { Leadership } from '../cluster/leadership.js';
 import type { CollectorEvents } from '../events.js';
 import type { HostPostureRecord, Store } from '../store/types.js';
 import { assessStoredHost, loadTenantContext, postureWrite, type TenantContext } from './assess.js';
@@ -66,7 +67,7 @@ export interface PostureServiceOptions {
    * daily tenant points) runs on the leader only; a report's re-assessment stays on the
    * collector that received it. Absent: always the leader (one collector).
    */
-  leadership?: { isLeader(): boolean };
+  leadership?: Pick<Leadership, 'isLeader' | 'onChange'>;
 }
 
 const MINUTE = 60_000;
@@ -117,6 +118,7 @@ export class PostureService {
   /** when the timer fires (Date.now() time, as setTimeout counts) */
   private timerAt = 0;
   private sweepTimer: NodeJS.Timeout | null = null;
+  private unwatchLeadership: (() => void) | null = null;
   private draining: Promise<void> | null = null;
   private lastSweepAt: number;
   private lastTenantPointDay = -1;
@@ -125,7 +127,7 @@ export class PostureService {
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private readonly onStored: (event: { hostId: string; sections: SectionName[] }) => void;
-  private readonly leadership: { isLeader(): boolean } | undefined;
+  private readonly leadership: Pick<Leadership, 'isLeader' | 'onChange'> | undefined;
 
   constructor(options: PostureServiceOptions) {
     this.store = options.store;
@@ -159,6 +161,12 @@ export class PostureService {
     };
     this.sweepTimer = setInterval(sweep, this.options.sweepEveryMs);
     this.sweepTimer.unref();
+    // On PostgreSQL the leader lock is won after start (the sweep above is skipped as a
+    // follower) or on failover: catch up then, not up to a minute later.
+    this.unwatchLeadership =
+      this.leadership?.onChange((leader) => {
+        if (leader && !this.stopped) sweep();
+      }) ?? null;
     sweep();
   }
 
@@ -167,6 +175,7 @@ export class PostureService {
     this.events.off('report.stored', this.onStored);
     if (this.timer) clearTimeout(this.timer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.unwatchLeadership?.();
     await this.draining;
   }
 
