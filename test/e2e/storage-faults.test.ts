@@ -146,6 +146,21 @@ async function checkRefusing(
   t.equal(c.child.exitCode, null, 'the collector is still running');
 }
 
+/**
+ * An agent enrolled with `c` that has sent its first report: its credentials, a run of
+ * `vcio-agent once` (extra flags appended), and the ids of the reports sent so far.
+ */
+async function enrolledAgent(t: Test, c: CollectorProcess, stateDir: string) {
+  t.equal((await enrollAgent(c, stateDir)).code, 0, 'enrolled');
+  const credentials = JSON.parse(
+    readFileSync(join(stateDir, 'credentials.json'), 'utf8'),
+  ) as Credentials;
+  const once = (...extra: string[]) => runAgent(['once', '--state-dir', stateDir, ...extra]);
+  const first = await once();
+  t.equal(first.code, 0, first.stderr);
+  return { credentials, once, delivered: sentIds(first.stderr) };
+}
+
 function checkLogs(t: Test, c: CollectorProcess, recovered: boolean): void {
   t.equal(logged(c, 'storage unavailable').length, 1, 'the fault is logged once');
   if (recovered) t.equal(logged(c, 'storage recovered').length, 1, '"storage recovered" once');
@@ -176,14 +191,7 @@ t.test(
 
     const c = await startCollectorProcess([], { dataDir, timeoutMs: 60_000 });
     t.teardown(() => c.stop());
-    t.equal((await enrollAgent(c, stateDir)).code, 0, 'enrolled');
-    const credentials = JSON.parse(
-      readFileSync(join(stateDir, 'credentials.json'), 'utf8'),
-    ) as Credentials;
-    const once = (...extra: string[]) => runAgent(['once', '--state-dir', stateDir, ...extra]);
-    const first = await once();
-    t.equal(first.code, 0, first.stderr);
-    const delivered = sentIds(first.stderr);
+    const { credentials, once, delivered } = await enrolledAgent(t, c, stateDir);
     t.equal(delivered.length, 1);
 
     const filler = fillUp(mnt);
@@ -290,14 +298,7 @@ t.test(
       timeoutMs: 60_000,
     });
     t.teardown(() => c.stop());
-    t.equal((await enrollAgent(c, stateDir)).code, 0, 'enrolled');
-    const credentials = JSON.parse(
-      readFileSync(join(stateDir, 'credentials.json'), 'utf8'),
-    ) as Credentials;
-    const once = (...extra: string[]) => runAgent(['once', '--state-dir', stateDir, ...extra]);
-    const first = await once();
-    t.equal(first.code, 0, first.stderr);
-    const delivered = sentIds(first.stderr);
+    const { credentials, once, delivered } = await enrolledAgent(t, c, stateDir);
 
     run('sh', ['-c', `echo 'vcio storage-faults test' > ${trigger}`]);
     t.match(

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Report } from '@vcio/shared';
+import { sameCollectorUrl } from '../collector-url.js';
 import { collectorsFor, createCollectors } from '../collectors/index.js';
 import { readMachineId as readMachineIdDefault } from '../collectors/machine-id/index.js';
 import type { AnyCollector } from '../collectors/types.js';
@@ -171,18 +172,6 @@ export async function collectCommand(
   await env.stdout(`${JSON.stringify(built, null, options.pretty ? 2 : undefined)}\n`);
 }
 
-/** Compares collector URLs as the agent stores them: parsed, without a trailing slash. */
-function sameUrl(a: string, b: string): boolean {
-  const normal = (u: string): string => {
-    try {
-      return new URL(u).toString().replace(/\/+$/, '');
-    } catch {
-      return u;
-    }
-  };
-  return normal(a) === normal(b);
-}
-
 export async function enrollCommand(
   baseEnv: CommandEnv,
   options: {
@@ -206,7 +195,7 @@ export async function enrollCommand(
     throw err;
   });
   if (existing && !options.force) {
-    const sameCollector = sameUrl(existing.collectorUrl, options.url);
+    const sameCollector = sameCollectorUrl(existing.collectorUrl, options.url);
     if (!sameCollector) {
       throw new UsageError(
         `already enrolled with ${existing.collectorUrl} as agent ${existing.agentId}; pass --force to enroll with ${options.url} instead`,

@@ -6,6 +6,7 @@
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
+import { sameCollectorUrl } from '../collector-url.js';
 import { errorMessage } from '../errors.js';
 import { createLogger } from '../log.js';
 import {
@@ -97,18 +98,6 @@ function quietEnv(command: Command, env: CommandEnv, verbose: boolean): CommandE
   return { ...env, logger: createLogger('warn', 2) };
 }
 
-/** Collector URLs compared as the agent stores them: parsed, without a trailing slash. */
-function sameUrl(a: string, b: string): boolean {
-  const normal = (u: string): string => {
-    try {
-      return new URL(u).toString().replace(/\/+$/, '');
-    } catch {
-      return u;
-    }
-  };
-  return normal(a) === normal(b);
-}
-
 export function addServiceCommands(
   program: Command,
   envFor: (command: Command) => CommandEnv,
@@ -167,7 +156,7 @@ export function addServiceCommands(
       if (
         kept &&
         isTrustChange(flags) &&
-        (flags.url === undefined || sameUrl(kept.collectorUrl, flags.url))
+        (flags.url === undefined || sameCollectorUrl(kept.collectorUrl, flags.url))
       ) {
         await updateTrust(stateDir!, flags, true);
         log.say('tls: settings updated from --ca-file/--pin-sha256');

@@ -21,6 +21,7 @@ import {
 } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { sameCollectorUrl } from '../collector-url.js';
 import { AgentError, errorMessage, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { OUTBOX_DIR } from '../outbox.js';
@@ -193,7 +194,7 @@ export async function installService(
   const existing = await loadCredentialsIfEnrolled(stateDir);
   let enrolled: InstallResult['enrolled'] = 'kept';
   if (existing && !options.reEnroll) {
-    if (options.url !== undefined && !sameCollector(existing.collectorUrl, options.url)) {
+    if (options.url !== undefined && !sameCollectorUrl(existing.collectorUrl, options.url)) {
       throw new UsageError(
         `already enrolled with ${existing.collectorUrl} as agent ${existing.agentId}; add --re-enroll (with --token) to enroll with ${options.url} instead`,
       );
@@ -243,17 +244,6 @@ export async function installService(
     `${upgraded ? 'upgraded' : 'installed'}: vcio-agent ${AGENT_VERSION} as a ${manager.kind}, state in ${layout.stateDir}`,
   );
   return { layout, service: manager.kind, upgraded, enrolled, credentials };
-}
-
-function sameCollector(a: string, b: string): boolean {
-  const normal = (u: string): string => {
-    try {
-      return new URL(u).toString().replace(/\/+$/, '');
-    } catch {
-      return u;
-    }
-  };
-  return normal(a) === normal(b);
 }
 
 async function readInstallRecord(stateDir: string): Promise<InstallRecord | undefined> {

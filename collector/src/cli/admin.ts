@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { DEFAULTS } from '../config.js';
 import type { Actor, TenancyStore } from '../routes/tenants.js';
+import { oneLineErrors } from './backup.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -83,18 +84,6 @@ async function withStore<T>(
   } finally {
     db.close();
   }
-}
-
-/** Runs an action; any error becomes one line on stderr and exit code 1. */
-function oneLineErrors<A extends unknown[]>(action: (...args: A) => Promise<void>) {
-  return async (...args: A) => {
-    try {
-      await action(...args);
-    } catch (error) {
-      err(`vcio-collector: error: ${error instanceof Error ? error.message : String(error)}`);
-      process.exitCode = 1;
-    }
-  };
 }
 
 /** The options of the command and of every parent (--data-dir, --json may come anywhere). */

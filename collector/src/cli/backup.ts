@@ -12,7 +12,7 @@ import type { RestoreOptions } from './sqlite-restore.js';
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Runs an action; any error becomes one line on stderr and exit code 1. */
-export function oneLineErrors<A extends unknown[]>(action: (...args: A) => Promise<void>) {
+export function oneLineErrors<A extends unknown[]>(action: (...args: A) => Promise<void> | void) {
   return async (...args: A) => {
     try {
       await action(...args);

@@ -9,6 +9,7 @@ import { parseApiBase } from '../lifecycle/api-client.js';
 import { formatChanges } from '../lifecycle/changes.js';
 import { LifecycleDataSource, type LifecycleLogger } from '../lifecycle/data-source.js';
 import { applyRefresh, fetchLifecycleData, readLifecycleFile } from '../lifecycle/refresh.js';
+import { oneLineErrors } from './backup.js';
 
 const DEFAULT_TIMEOUT_SECONDS = 20;
 
@@ -31,18 +32,6 @@ const dataDirOption = () =>
   )
     .env('VCIO_DATA_DIR')
     .default(DEFAULTS.dataDir);
-
-/** Runs an action; any error becomes one line on stderr and exit code 1. */
-function oneLineErrors<A extends unknown[]>(action: (...args: A) => Promise<void> | void) {
-  return async (...args: A) => {
-    try {
-      await action(...args);
-    } catch (error) {
-      err(`vcio-collector: error: ${error instanceof Error ? error.message : String(error)}`);
-      process.exitCode = 1;
-    }
-  };
-}
 
 function show(options: { dataDir: string }): void {
   // `lifecycle show | head` closes the pipe early: that is the reader's choice, not an error.

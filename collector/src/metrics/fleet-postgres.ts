@@ -12,28 +12,23 @@
 import type { PgDatabase, Queryable } from '../store/postgres/database.js';
 import { renderFleet, type FleetRenderOptions } from './fleet.js';
 import type { FleetHost, FleetHostPosture, FleetSnapshot, FleetTenantPosture } from './fleet.js';
+import {
+  addFindingCounts,
+  addPending,
+  applySample,
+  emptyPatches,
+  fleetHost,
+  fleetHostPosture,
+  forgetRemovedHosts,
+  type FindingCountRow,
+  type HostRow,
+  type PendingRow,
+  type SampleRow,
+} from './fleet-rows.js';
 import type { FleetRenderer } from './fleet-renderer.js';
 
-// Rows as arrays (rowMode 'array'): an object per row costs more at tens of thousands.
-type HostRow = [
-  key: number,
-  id: string,
-  hostname: string,
-  tenant: string,
-  platform: string | null,
-  distro: string | null,
-  release: string | null,
-  lastSeen: number,
-];
-type SampleRow = [
-  hostKey: number,
-  collectedAt: number,
-  cpu: number | null,
-  memoryTotal: number,
-  memoryUsed: number,
-];
+// Rows as arrays (rowMode 'array'); the shared ones in fleet-rows.ts.
 type KeyedFigure<T> = [hostKey: number, value: T];
-type PendingRow = [hostKey: number, severity: string | null, n: number, security: number];
 type StampRow = [hostKey: number, at: number];
 type HostPostureRow = [
   hostKey: number,
@@ -43,7 +38,6 @@ type HostPostureRow = [
   replacementDue: string | null,
 ];
 type TenantScoreRow = [tenant: string, score: number | null, categories: unknown];
-type FindingCountRow = [tenant: string, severity: string, n: number];
 
 export interface AsyncFleetSource {
   read(nowMs: number): Promise<FleetSnapshot>;
@@ -67,20 +61,9 @@ export function postgresFleetSource(db: PgDatabase): AsyncFleetSource {
        FROM hosts h JOIN tenants t ON t.id = h.tenant_id
        ORDER BY t.slug, h.hostname, h.id`,
     );
-    for (const [key, id, hostname, tenant, platform, distro, release, lastSeen] of hosts) {
-      const host: FleetHost = {
-        id,
-        hostname,
-        tenant,
-        os: platform ? { platform, distro, release } : null,
-        lastSeenMs: lastSeen,
-        cpuUtilisation: null,
-        memoryUsedRatio: null,
-        diskUsedRatio: null,
-        patches: null,
-        posture: null,
-      };
-      byKey.set(key, host);
+    for (const row of hosts) {
+      const host = fleetHost(row);
+      byKey.set(row[0], host);
       list.push(host);
     }
 
@@ -95,11 +78,11 @@ export function postgresFleetSource(db: PgDatabase): AsyncFleetSource {
     );
     const diskStale: number[] = [];
     const diskAt: number[] = [];
-    for (const [hostKey, collectedAt, cpu, total, used] of samples) {
+    for (const row of samples) {
+      const [hostKey, collectedAt] = row;
       const host = byKey.get(hostKey);
       if (!host) continue;
-      host.cpuUtilisation = cpu;
-      host.memoryUsedRatio = total > 0 ? used / total : null;
+      applySample(host, row);
       const cached = diskCache.get(hostKey);
       if (cached?.at === collectedAt) host.diskUsedRatio = cached.ratio;
       else {
@@ -141,12 +124,7 @@ export function postgresFleetSource(db: PgDatabase): AsyncFleetSource {
       const host = byKey.get(hostKey);
       if (!host) continue;
       const cached = rebootCache.get(hostKey);
-      host.patches = {
-        pending: 0,
-        security: 0,
-        bySeverity: new Map(),
-        rebootRequired: cached?.reboot ?? null,
-      };
+      host.patches = emptyPatches(cached?.reboot ?? null);
       if (cached?.at !== collectedAt) {
         rebootStale.push(hostKey);
         rebootAt.set(hostKey, collectedAt);
@@ -173,14 +151,7 @@ export function postgresFleetSource(db: PgDatabase): AsyncFleetSource {
       `SELECT host_key, severity, count(*)::int, count(*) FILTER (WHERE security)::int
        FROM host_pending_updates GROUP BY host_key, severity`,
     );
-    for (const [hostKey, stated, n, security] of pending) {
-      const p = byKey.get(hostKey)?.patches;
-      if (!p) continue;
-      const severity = stated ?? 'unknown';
-      p.pending += n;
-      p.security += security;
-      p.bySeverity.set(severity, (p.bySeverity.get(severity) ?? 0) + n);
-    }
+    addPending(byKey, pending);
 
     // Posture: the assessed_at column of every host, the figures (from the assessment's
     // JSON) only for hosts assessed since the last snapshot.
@@ -211,13 +182,7 @@ export function postgresFleetSource(db: PgDatabase): AsyncFleetSource {
         [postureStale],
       );
       for (const [hostKey, score, osStatus, virtual, due] of figures) {
-        const dueMs = due ? Date.parse(`${due}T00:00:00Z`) : NaN;
-        const posture: FleetHostPosture = {
-          score,
-          osStatus: osStatus ?? 'unknown',
-          virtual,
-          replacementDueMs: Number.isNaN(dueMs) ? null : dueMs,
-        };
+        const posture = fleetHostPosture(score, osStatus, virtual, due);
         postureCache.set(hostKey, { at: assessedAt.get(hostKey)!, posture });
         const host = byKey.get(hostKey);
         if (host) host.posture = posture;
@@ -244,22 +209,12 @@ export function postgresFleetSource(db: PgDatabase): AsyncFleetSource {
       `SELECT t.slug, f.severity, count(*)::int FROM findings f JOIN tenants t ON t.id = f.tenant_id
        WHERE f.resolved_at IS NULL GROUP BY t.slug, f.severity`,
     );
-    for (const [slug, severity, n] of findings) {
-      let posture = tenantPosture.get(slug);
-      if (!posture) {
-        posture = { score: null, categories: {}, findings: new Map() };
-        tenantPosture.set(slug, posture);
-      }
-      posture.findings.set(severity, n);
-    }
+    addFindingCounts(tenantPosture, findings);
     const tenants = (await rows<[string]>(client, 'SELECT slug FROM tenants ORDER BY slug')).map(
       (r) => r[0],
     );
 
-    // Hosts removed from the database leave the caches.
-    for (const key of postureCache.keys()) if (!byKey.has(key)) postureCache.delete(key);
-    for (const key of diskCache.keys()) if (!byKey.has(key)) diskCache.delete(key);
-    for (const key of rebootCache.keys()) if (!byKey.has(key)) rebootCache.delete(key);
+    forgetRemovedHosts(byKey, [postureCache, diskCache, rebootCache]);
     return { tenants, hosts: list, readAtMs: nowMs, tenantPosture };
   }
 

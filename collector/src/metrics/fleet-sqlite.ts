@@ -10,30 +10,25 @@
 // A PostgreSQL store would implement FleetSource with the same queries.
 import type { SqliteDatabase } from '../store/sqlite/database.js';
 import type { FleetHost, FleetHostPosture, FleetSnapshot, FleetTenantPosture } from './fleet.js';
+import {
+  addFindingCounts,
+  addPending,
+  applySample,
+  emptyPatches,
+  fleetHost,
+  fleetHostPosture,
+  forgetRemovedHosts,
+  type FindingCountRow,
+  type HostRow,
+  type PendingRow,
+  type SampleRow,
+} from './fleet-rows.js';
 
 export interface FleetSource {
   read(nowMs: number): FleetSnapshot;
 }
 
-// Rows come back as arrays (better-sqlite3's raw mode): an object per row costs more.
-type HostRow = [
-  key: number,
-  id: string,
-  hostname: string,
-  tenant: string,
-  platform: string | null,
-  distro: string | null,
-  release: string | null,
-  lastSeen: number,
-];
-type SampleRow = [
-  hostKey: number,
-  collectedAt: number,
-  cpu: number | null,
-  memoryTotal: number,
-  memoryUsed: number,
-];
-type PendingRow = [hostKey: number, severity: string | null, n: number, security: number];
+// Rows come back as arrays (better-sqlite3's raw mode); the shared ones in fleet-rows.ts.
 type PatchesRow = [hostKey: number, collectedAt: number];
 type PostureRow = [hostKey: number, assessedAt: number];
 type HostPostureRow = [
@@ -43,7 +38,6 @@ type HostPostureRow = [
   replacementDue: string | null,
 ];
 type TenantScoreRow = [tenant: string, score: number | null, categories: string];
-type FindingCountRow = [tenant: string, severity: string, n: number];
 
 export function sqliteFleetSource(db: SqliteDatabase): FleetSource {
   const tenants = db.prepare('SELECT slug FROM tenants ORDER BY slug').pluck();
@@ -136,28 +130,16 @@ export function sqliteFleetSource(db: SqliteDatabase): FleetSource {
         const list: FleetHost[] = [];
         const ids = new Map<number, string>();
         for (const row of hosts.all() as HostRow[]) {
-          const [key, id, hostname, tenant, platform, distro, release, lastSeen] = row;
-          const host: FleetHost = {
-            id,
-            hostname,
-            tenant,
-            os: platform ? { platform, distro, release } : null,
-            lastSeenMs: lastSeen,
-            cpuUtilisation: null,
-            memoryUsedRatio: null,
-            diskUsedRatio: null,
-            patches: null,
-            posture: null,
-          };
-          byKey.set(key, host);
-          ids.set(key, id);
+          const host = fleetHost(row);
+          byKey.set(row[0], host);
+          ids.set(row[0], host.id);
           list.push(host);
         }
-        for (const [hostKey, collectedAt, cpu, total, used] of samples.all() as SampleRow[]) {
+        for (const row of samples.all() as SampleRow[]) {
+          const [hostKey, collectedAt] = row;
           const host = byKey.get(hostKey);
           if (!host) continue;
-          host.cpuUtilisation = cpu;
-          host.memoryUsedRatio = total > 0 ? used / total : null;
+          applySample(host, row);
           let disk = diskCache.get(hostKey);
           if (disk?.at !== collectedAt) {
             const value = fullestDisk.get(hostKey, collectedAt) as number | null;
@@ -175,21 +157,9 @@ export function sqliteFleetSource(db: SqliteDatabase): FleetSource {
             cached = { at: collectedAt, reboot: value === 1 ? true : value === 0 ? false : null };
             rebootCache.set(hostKey, cached);
           }
-          host.patches = {
-            pending: 0,
-            security: 0,
-            bySeverity: new Map(),
-            rebootRequired: cached.reboot,
-          };
+          host.patches = emptyPatches(cached.reboot);
         }
-        for (const [hostKey, stated, n, security] of pending.all() as PendingRow[]) {
-          const p = byKey.get(hostKey)?.patches;
-          if (!p) continue;
-          const severity = stated ?? 'unknown';
-          p.pending += n;
-          p.security += security;
-          p.bySeverity.set(severity, (p.bySeverity.get(severity) ?? 0) + n);
-        }
+        addPending(byKey, pending.all() as PendingRow[]);
         for (const [hostKey, assessedAt] of postures.all() as PostureRow[]) {
           const host = byKey.get(hostKey);
           if (!host) continue;
@@ -198,15 +168,9 @@ export function sqliteFleetSource(db: SqliteDatabase): FleetSource {
             const [score, osStatus, virtual, due] = hostPosture.get(
               ids.get(hostKey),
             ) as HostPostureRow;
-            const dueMs = due ? Date.parse(`${due}T00:00:00Z`) : NaN;
             cached = {
               at: assessedAt,
-              posture: {
-                score,
-                osStatus: osStatus ?? 'unknown',
-                virtual: virtual === 1,
-                replacementDueMs: Number.isNaN(dueMs) ? null : dueMs,
-              },
+              posture: fleetHostPosture(score, osStatus, virtual === 1, due),
             };
             postureCache.set(hostKey, cached);
           }
@@ -220,18 +184,8 @@ export function sqliteFleetSource(db: SqliteDatabase): FleetSource {
             findings: new Map(),
           });
         }
-        for (const [slug, severity, n] of findingCounts.all() as FindingCountRow[]) {
-          let posture = tenantPosture.get(slug);
-          if (!posture) {
-            posture = { score: null, categories: {}, findings: new Map() };
-            tenantPosture.set(slug, posture);
-          }
-          posture.findings.set(severity, n);
-        }
-        // Hosts removed from the database leave the caches.
-        for (const key of postureCache.keys()) if (!byKey.has(key)) postureCache.delete(key);
-        for (const key of diskCache.keys()) if (!byKey.has(key)) diskCache.delete(key);
-        for (const key of rebootCache.keys()) if (!byKey.has(key)) rebootCache.delete(key);
+        addFindingCounts(tenantPosture, findingCounts.all() as FindingCountRow[]);
+        forgetRemovedHosts(byKey, [postureCache, diskCache, rebootCache]);
         return {
           tenants: tenants.all() as string[],
           hosts: list,

@@ -54,16 +54,24 @@ async function liveAgent(store: TenancyStore, id: string): Promise<AgentRecord> 
   return agent;
 }
 
+/** The live agent `id` after `apply` changed it; a 404 as well when it was revoked meanwhile. */
+async function changeLiveAgent(
+  store: TenancyStore,
+  id: string,
+  apply: (at: Date) => Promise<boolean>,
+): Promise<AgentRecord> {
+  const agent = await liveAgent(store, id);
+  if (!(await apply(new Date()))) throw new HttpError(404, 'not_found', `no live agent ${id}`);
+  return agent;
+}
+
 export async function revokeAgent(
   store: TenancyStore,
   who: Actor,
   id: string,
   events?: CollectorEvents,
 ): Promise<AgentRecord> {
-  const agent = await liveAgent(store, id);
-  if (!(await store.access.revokeAgent(id, new Date()))) {
-    throw new HttpError(404, 'not_found', `no live agent ${id}`);
-  }
+  const agent = await changeLiveAgent(store, id, (at) => store.access.revokeAgent(id, at));
   events?.emit('agent.changed', { agentId: id, tenantId: agent.tenantId, change: 'revoked' });
   await audit(store, who, {
     action: 'agent.revoke',
@@ -82,10 +90,7 @@ export async function requestAgentRotation(
   id: string,
   events?: CollectorEvents,
 ): Promise<AgentRecord> {
-  const agent = await liveAgent(store, id);
-  if (!(await store.access.requestAgentRotation(id, new Date()))) {
-    throw new HttpError(404, 'not_found', `no live agent ${id}`);
-  }
+  const agent = await changeLiveAgent(store, id, (at) => store.access.requestAgentRotation(id, at));
   events?.emit('agent.changed', {
     agentId: id,
     tenantId: agent.tenantId,

@@ -5,8 +5,9 @@
 // UPDATE of the same row waits, then re-checks the WHERE clause against the row as the
 // first one left it (READ COMMITTED). So of two collectors completing the same rotation
 // at once exactly one sees its condition hold, as SQLite's single writer gives.
-import type { AccessStore, AgentSummary } from '../types.js';
-import { fromMillis, fromNullableMillis, toMillis } from '../sqlite/rows.js';
+import type { AccessStore } from '../types.js';
+import { toMillis } from '../rows/columns.js';
+import { toAgentSummary, type AgentListRow } from '../rows/access.js';
 import type { PgDatabase } from './database.js';
 
 export type PgAgentMethods = Pick<
@@ -17,36 +18,6 @@ export type PgAgentMethods = Pick<
   | 'completeAgentRotation'
   | 'requestAgentRotation'
 >;
-
-interface AgentListRow {
-  id: string;
-  tenant_id: string;
-  machine_id: string;
-  hostname: string;
-  version: string;
-  created_at: number;
-  revoked_at: number | null;
-  rotate_requested_at: number | null;
-  secret_rotated_at: number | null;
-  rotation_pending: boolean;
-  host_id: string | null;
-  last_seen: number | null;
-}
-
-const toAgentSummary = (r: AgentListRow): AgentSummary => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  machineId: r.machine_id,
-  hostname: r.hostname,
-  version: r.version,
-  createdAt: fromMillis(r.created_at),
-  revokedAt: fromNullableMillis(r.revoked_at),
-  rotateRequestedAt: fromNullableMillis(r.rotate_requested_at),
-  secretRotatedAt: fromNullableMillis(r.secret_rotated_at),
-  rotationPending: r.rotation_pending,
-  hostId: r.host_id,
-  lastSeen: fromNullableMillis(r.last_seen),
-});
 
 export function pgAgentStore(db: PgDatabase): PgAgentMethods {
   const changed = async (text: string, values: unknown[]) =>

@@ -1,32 +1,10 @@
 // The audit log: appended to, never changed. Queried newest first by tenant, time, action.
-import type { AuditEntry, AuditStore } from '../types.js';
-import { fromMillis, toMillis } from '../sqlite/rows.js';
+import type { AuditStore } from '../types.js';
+import { jsonDecoded, toMillis } from '../rows/columns.js';
+import { auditRecords, type AuditRow } from '../rows/audit.js';
 import type { PgDatabase } from './database.js';
 
-interface AuditRow {
-  id: number;
-  at: number;
-  actor_token_id: string | null;
-  actor_name: string;
-  action: string;
-  tenant_id: string | null;
-  target_type: string;
-  target_id: string | null;
-  /** JSON columns arrive parsed */
-  detail: Record<string, unknown>;
-}
-
-const toEntry = (r: AuditRow): AuditEntry => ({
-  id: r.id,
-  at: fromMillis(r.at),
-  actorTokenId: r.actor_token_id,
-  actorName: r.actor_name,
-  action: r.action,
-  tenantId: r.tenant_id,
-  targetType: r.target_type,
-  targetId: r.target_id,
-  detail: r.detail,
-});
+const { toAuditEntry } = auditRecords(jsonDecoded);
 
 // Optional filters as "parameter IS NULL OR column matches": one statement for every
 // combination. Total and page in one statement (count(*) OVER ()), but a page past the end
@@ -70,7 +48,7 @@ export function pgAuditStore(db: PgDatabase): AuditStore {
         );
         total = count.rows[0]!.n;
       }
-      return { total, entries: rows.map(toEntry) };
+      return { total, entries: rows.map(toAuditEntry) };
     },
   };
 }

@@ -1,47 +1,19 @@
 // Hosts: the list (by tenant, by site), one host with its latest sections, and its
 // performance history.
-import type { LifecycleState, SectionName } from '@vcio/shared';
-import type { HostDetail, HostStore, HostSummary, PerformanceSampleRow } from '../types.js';
-import { fromMillis, toMillis } from '../sqlite/rows.js';
+import type { HostDetail, HostStore } from '../types.js';
+import { jsonDecoded, toMillis } from '../rows/columns.js';
+import {
+  hostRecords,
+  toHostSummary,
+  type HostRow,
+  type SampleRow,
+  type SectionRow,
+  type SoftwareItemRow,
+  type SoftwareStateRow,
+} from '../rows/hosts.js';
 import type { PgDatabase } from './database.js';
 
-interface HostRow {
-  key: number;
-  id: string;
-  tenant_id: string;
-  tenant_slug: string;
-  machine_id: string;
-  hostname: string;
-  agent_id: string;
-  agent_version: string;
-  os_platform: string | null;
-  os_distro: string | null;
-  os_release: string | null;
-  first_seen: number;
-  last_seen: number;
-  last_report_at: number;
-  site_id: string | null;
-  site_slug: string | null;
-  site_name: string | null;
-  posture_score: number | null;
-  posture_assessed_at: number | null;
-  os_state: LifecycleState | null;
-  os_label: string | null;
-  os_eol: string | null;
-}
-
-/** JSON columns arrive parsed. */
-interface SampleRow {
-  collected_at: number;
-  cpu_utilisation: number | null;
-  load1: number | null;
-  memory_total_bytes: number;
-  memory_used_bytes: number;
-  memory_available_bytes: number;
-  swap_used_bytes: number | null;
-  process_count: number | null;
-  detail: PerformanceSampleRow['detail'];
-}
+const { toSample, toHostDetail } = hostRecords(jsonDecoded);
 
 const HOST_COLUMNS = `h.*, t.slug AS tenant_slug, s.slug AS site_slug, s.name AS site_name,
   p.score AS posture_score, p.assessed_at AS posture_assessed_at,
@@ -50,41 +22,6 @@ const HOST_COLUMNS = `h.*, t.slug AS tenant_slug, s.slug AS site_slug, s.name AS
 const HOST_TABLES = `hosts h JOIN tenants t ON t.id = h.tenant_id
   LEFT JOIN sites s ON s.id = h.site_id
   LEFT JOIN host_posture p ON p.host_id = h.id`;
-
-const toSummary = (r: HostRow): HostSummary => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  tenantSlug: r.tenant_slug,
-  machineId: r.machine_id,
-  hostname: r.hostname,
-  agentId: r.agent_id,
-  agentVersion: r.agent_version,
-  os: { platform: r.os_platform, distro: r.os_distro, release: r.os_release },
-  firstSeen: fromMillis(r.first_seen),
-  lastSeen: fromMillis(r.last_seen),
-  lastReportAt: fromMillis(r.last_report_at),
-  site: r.site_id === null ? null : { id: r.site_id, slug: r.site_slug!, name: r.site_name! },
-  posture:
-    r.posture_assessed_at === null
-      ? null
-      : {
-          score: r.posture_score,
-          assessedAt: fromMillis(r.posture_assessed_at),
-          os: r.os_state ? { state: r.os_state, label: r.os_label, eol: r.os_eol } : null,
-        },
-});
-
-const toSample = (r: SampleRow): PerformanceSampleRow => ({
-  collectedAt: fromMillis(r.collected_at),
-  cpuUtilisation: r.cpu_utilisation,
-  load1: r.load1,
-  memoryTotalBytes: r.memory_total_bytes,
-  memoryUsedBytes: r.memory_used_bytes,
-  memoryAvailableBytes: r.memory_available_bytes,
-  swapUsedBytes: r.swap_used_bytes,
-  processCount: r.process_count,
-  detail: r.detail,
-});
 
 const HISTORY = `
   SELECT s.* FROM performance_samples s JOIN hosts h ON h.key = s.host_key
@@ -107,7 +44,7 @@ export function pgHostStore(db: PgDatabase): HostStore {
         ),
         db.query<{ n: number }>(`SELECT count(*) AS n FROM hosts h ${where}`, filters),
       ]);
-      return { hosts: page.rows.map(toSummary), total: count.rows[0]!.n };
+      return { hosts: page.rows.map(toHostSummary), total: count.rows[0]!.n };
     },
     async getHost(id, options = {}): Promise<HostDetail | null> {
       const { rows } = await db.query<HostRow>(
@@ -118,23 +55,16 @@ export function pgHostStore(db: PgDatabase): HostStore {
       if (!row) return null;
       const withItems = options.softwareItems !== false;
       const [sections, software, items, latest] = await Promise.all([
-        db.query<{ section: string; collected_at: number; data: unknown }>(
+        db.query<SectionRow>(
           'SELECT section, collected_at, data FROM host_sections WHERE host_id = $1',
           [id],
         ),
-        db.query<{ hash: string; count: number; sources: unknown; updated_at: number }>(
+        db.query<SoftwareStateRow>(
           'SELECT hash, count, sources, updated_at FROM host_software_state WHERE host_key = $1',
           [row.key],
         ),
         withItems
-          ? db.query<{
-              name: string;
-              version: string | null;
-              publisher: string | null;
-              installed_at: string | null;
-              arch: string | null;
-              source: string;
-            }>(
+          ? db.query<SoftwareItemRow>(
               `SELECT name, version, publisher, installed_at, arch, source FROM host_software
                WHERE host_key = $1 ORDER BY item`,
               [row.key],
@@ -142,39 +72,13 @@ export function pgHostStore(db: PgDatabase): HostStore {
           : null,
         db.query<SampleRow>(HISTORY, [id, 0, 1]),
       ]);
-      const detail: HostDetail = { ...toSummary(row), sections: {}, latestPerformance: null };
-      for (const s of sections.rows) {
-        detail.sections[s.section as SectionName] = {
-          collectedAt: fromMillis(s.collected_at),
-          data: s.data,
-        };
-      }
-      const state = software.rows[0];
-      if (state) {
-        const updatedAt = fromMillis(state.updated_at);
-        detail.sections.software = {
-          collectedAt: updatedAt,
-          data: {
-            hash: state.hash,
-            count: state.count,
-            updatedAt,
-            sources: state.sources,
-            items:
-              items === null
-                ? null
-                : items.rows.map((r) => ({
-                    name: r.name,
-                    version: r.version,
-                    publisher: r.publisher,
-                    installedAt: r.installed_at,
-                    arch: r.arch,
-                    source: r.source,
-                  })),
-          },
-        };
-      }
-      detail.latestPerformance = latest.rows[0] ? toSample(latest.rows[0]) : null;
-      return detail;
+      return toHostDetail({
+        host: row,
+        sections: sections.rows,
+        software: software.rows[0],
+        items: items?.rows ?? null,
+        latest: latest.rows[0],
+      });
     },
     async performanceHistory(hostId, since, limit) {
       const { rows } = await db.query<SampleRow>(HISTORY, [hostId, toMillis(since), limit]);

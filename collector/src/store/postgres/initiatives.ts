@@ -1,58 +1,24 @@
 // Initiatives and their progress history in PostgreSQL: the same behaviour as
 // sqlite/initiatives.ts (whose header states the rules; the judging and the progress-point
-// rule are shared in sqlite/initiative-rules.ts). Whether a host meets a target is read
-// from its stored assessment (host_posture.detail) by one statement per target type.
-import type {
-  InitiativeFilter,
-  InitiativeProgressPoint,
-  InitiativeRecord,
-  InitiativeStatus,
-  InitiativeStore,
-  InitiativeTarget,
-} from '../types.js';
+// rule are shared in sqlite/initiative-rules.ts, rows read and written by rows/initiatives.ts).
+// Whether a host meets a target is read from its stored assessment (host_posture.detail) by
+// one statement per target type.
+import type { InitiativeFilter, InitiativeStore, InitiativeTarget } from '../types.js';
+import { jsonDecoded, toMillis } from '../rows/columns.js';
+import {
+  changeableColumns,
+  initiativeColumns,
+  initiativeRecords,
+  lastProgress,
+  toProgressPoint,
+  type InitiativeRow,
+  type ProgressRow,
+} from '../rows/initiatives.js';
 import { judge, shouldRecordProgress, type EvaluatedRow } from '../sqlite/initiative-rules.js';
-import { fromMillis, toMillis } from '../sqlite/rows.js';
 import type { PgDatabase } from './database.js';
 import { lockKey } from './keyed-lock.js';
 
-/** JSON columns arrive parsed. */
-interface InitiativeRow {
-  id: string;
-  tenant_id: string;
-  title: string;
-  owner: string;
-  filter: InitiativeFilter;
-  target: InitiativeTarget;
-  start_date: string;
-  due_date: string;
-  status: InitiativeStatus;
-  suggestion_key: string | null;
-  created_at: number;
-  created_by: string;
-  updated_at: number;
-}
-
-interface ProgressRow {
-  recorded_at: number;
-  in_scope: number;
-  met: number;
-}
-
-const toRecord = (r: InitiativeRow): InitiativeRecord => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  title: r.title,
-  owner: r.owner,
-  filter: r.filter,
-  target: r.target,
-  startDate: r.start_date,
-  dueDate: r.due_date,
-  status: r.status,
-  suggestionKey: r.suggestion_key,
-  createdAt: fromMillis(r.created_at),
-  createdBy: r.created_by,
-  updatedAt: fromMillis(r.updated_at),
-});
+const { toInitiative } = initiativeRecords(jsonDecoded);
 
 const COLUMNS: Record<InitiativeTarget['type'], string> = {
   checks: `
@@ -102,22 +68,6 @@ function evaluation(
   return { text, values };
 }
 
-const toValues = (i: InitiativeRecord) => [
-  i.id,
-  i.tenantId,
-  i.title,
-  i.owner,
-  JSON.stringify(i.filter),
-  JSON.stringify(i.target),
-  i.startDate,
-  i.dueDate,
-  i.status,
-  i.suggestionKey,
-  toMillis(i.createdAt),
-  i.createdBy,
-  toMillis(i.updatedAt),
-];
-
 export function pgInitiativeStore(db: PgDatabase): InitiativeStore {
   return {
     async create(initiative) {
@@ -125,7 +75,7 @@ export function pgInitiativeStore(db: PgDatabase): InitiativeStore {
         `INSERT INTO initiatives (id, tenant_id, title, owner, filter, target, start_date,
            due_date, status, suggestion_key, created_at, created_by, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        toValues(initiative),
+        Object.values(initiativeColumns(initiative)),
       );
     },
     async get(tenantId, id) {
@@ -133,7 +83,7 @@ export function pgInitiativeStore(db: PgDatabase): InitiativeStore {
         'SELECT * FROM initiatives WHERE tenant_id = $1 AND id = $2',
         [tenantId, id],
       );
-      return rows[0] ? toRecord(rows[0]) : null;
+      return rows[0] ? toInitiative(rows[0]) : null;
     },
     async list(tenantId, status) {
       // null parameters match everything: one statement for the four combinations
@@ -143,7 +93,7 @@ export function pgInitiativeStore(db: PgDatabase): InitiativeStore {
          ORDER BY created_at DESC, id`,
         [tenantId, status ?? null],
       );
-      return rows.map(toRecord);
+      return rows.map(toInitiative);
     },
     async update(i) {
       // as SQLite: the tenant, suggestion and creation are never changed
@@ -151,18 +101,7 @@ export function pgInitiativeStore(db: PgDatabase): InitiativeStore {
         `UPDATE initiatives SET title = $3, owner = $4, filter = $5, target = $6,
            start_date = $7, due_date = $8, status = $9, updated_at = $10
          WHERE id = $1 AND tenant_id = $2`,
-        [
-          i.id,
-          i.tenantId,
-          i.title,
-          i.owner,
-          JSON.stringify(i.filter),
-          JSON.stringify(i.target),
-          i.startDate,
-          i.dueDate,
-          i.status,
-          toMillis(i.updatedAt),
-        ],
+        [i.id, i.tenantId, ...Object.values(changeableColumns(i)), toMillis(i.updatedAt)],
       );
     },
     async evaluate(tenantId, filter, target, now) {
@@ -171,7 +110,7 @@ export function pgInitiativeStore(db: PgDatabase): InitiativeStore {
       const { rows } = await db.query<EvaluatedRow>(text, values);
       return rows.map((row) => judge(target, row, today));
     },
-    async recordProgress(initiativeId, point: InitiativeProgressPoint) {
+    async recordProgress(initiativeId, point) {
       const at = toMillis(point.at);
       return db.transaction(async (client) => {
         // several collectors measuring one initiative at once write one point, not two
@@ -181,9 +120,7 @@ export function pgInitiativeStore(db: PgDatabase): InitiativeStore {
            WHERE initiative_id = $1 ORDER BY recorded_at DESC LIMIT 1`,
           [initiativeId],
         );
-        const last = rows[0];
-        const lastCounts = last && { at: last.recorded_at, inScope: last.in_scope, met: last.met };
-        if (!shouldRecordProgress(lastCounts, { ...point, at })) return false;
+        if (!shouldRecordProgress(lastProgress(rows[0]), { ...point, at })) return false;
         // as SQLite's INSERT OR REPLACE: a point at the same instant replaces the earlier one
         await client.query(
           `INSERT INTO initiative_progress (initiative_id, recorded_at, in_scope, met)
@@ -201,11 +138,7 @@ export function pgInitiativeStore(db: PgDatabase): InitiativeStore {
          WHERE initiative_id = $1 ORDER BY recorded_at`,
         [initiativeId],
       );
-      return rows.map((r) => ({
-        at: fromMillis(r.recorded_at),
-        inScope: r.in_scope,
-        met: r.met,
-      }));
+      return rows.map(toProgressPoint);
     },
   };
 }

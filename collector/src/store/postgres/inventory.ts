@@ -6,42 +6,18 @@
 // is unknown has no key and never counts as below anything. Totals come from
 // count(*) OVER () on the page's rows; a page past the end asks for the first row instead.
 // Unknown versions sort first, where SQLite puts NULLs.
-import { versionKey, type PatchSeverity } from '@vcio/shared';
-import type { InventoryStore, PendingUpdateMatch, SoftwareMatch } from '../types.js';
-import { fromMillis, fromNullableMillis } from '../sqlite/rows.js';
+import { versionKey } from '@vcio/shared';
+import type { InventoryStore } from '../types.js';
+import { jsonDecoded } from '../rows/columns.js';
+import {
+  inventoryRecords,
+  toSoftwareMatch,
+  type PendingUpdateRow,
+  type SoftwareMatchRow,
+} from '../rows/inventory.js';
 import type { PgDatabase } from './database.js';
 
-interface SoftwareMatchRow {
-  host_id: string;
-  hostname: string;
-  tenant_id: string;
-  tenant: string;
-  name: string;
-  version: string | null;
-  arch: string | null;
-  source: string;
-  total: number;
-}
-
-interface PendingUpdateRow {
-  host_id: string;
-  hostname: string;
-  tenant_id: string;
-  tenant: string;
-  manager: string;
-  checked_at: number;
-  name: string;
-  kb: string | null;
-  current_version: string | null;
-  available_version: string | null;
-  security: boolean | null;
-  severity: PatchSeverity | null;
-  classification: string | null;
-  advisories: string[];
-  restart_required: boolean | null;
-  released_at: number | null;
-  total: number;
-}
+const { toPendingUpdate } = inventoryRecords(jsonDecoded);
 
 /** Positional parameters for a statement built from optional filters. */
 class Filters {
@@ -100,16 +76,7 @@ export function pgInventoryStore(db: PgDatabase): InventoryStore {
         query.limit,
         query.offset,
       );
-      const matches: SoftwareMatch[] = rows.map((r) => ({
-        hostId: r.host_id,
-        hostname: r.hostname,
-        tenantId: r.tenant_id,
-        tenant: r.tenant,
-        name: r.name,
-        version: r.version,
-        arch: r.arch,
-        source: r.source,
-      }));
+      const matches = rows.map(toSoftwareMatch);
       return { total, matches };
     },
 
@@ -138,24 +105,7 @@ export function pgInventoryStore(db: PgDatabase): InventoryStore {
         query.limit,
         query.offset,
       );
-      const updates: PendingUpdateMatch[] = rows.map((r) => ({
-        hostId: r.host_id,
-        hostname: r.hostname,
-        tenantId: r.tenant_id,
-        tenant: r.tenant,
-        manager: r.manager,
-        checkedAt: fromMillis(r.checked_at),
-        name: r.name,
-        kb: r.kb,
-        currentVersion: r.current_version,
-        availableVersion: r.available_version,
-        security: r.security,
-        severity: r.severity,
-        classification: r.classification,
-        advisories: r.advisories,
-        restartRequired: r.restart_required,
-        releasedAt: fromNullableMillis(r.released_at),
-      }));
+      const updates = rows.map(toPendingUpdate);
       return { total, updates };
     },
   };

@@ -1,122 +1,40 @@
 // Posture in PostgreSQL: each host's latest assessment, its findings as they open and close,
 // score history, risk acceptances, and what people record about hosts and tenants. The same
-// behaviour as sqlite/posture.ts (history and change rules shared in sqlite/history-rules.ts).
+// behaviour as sqlite/posture.ts (history and change rules shared in sqlite/history-rules.ts,
+// rows read into records by rows/posture.ts).
 //
 // Several collectors may assess one host at once (its reports reached two of them): the
 // read-then-write transactions take a lock on the host (or tenant) first, so the second
 // sees the first's findings and history rather than opening the same finding twice.
-import type { DeepPartialSettings, HostRole, Severity } from '@vcio/shared';
+import type { DeepPartialSettings, HostRole } from '@vcio/shared';
 import type {
   CategoryScores,
   FindingQuery,
   FindingRecord,
-  FindingResolution,
-  HistoryPoint,
-  HostPostureRecord,
   OpenFindingsByCheck,
   PostureStore,
   PostureWrite,
   PostureWriteOutcome,
-  RiskAcceptanceRecord,
   TenantScoreInput,
 } from '../types.js';
+import { jsonDecoded, toMillis } from '../rows/columns.js';
+import {
+  postureRecords,
+  toAcceptance,
+  toFinding,
+  toOpenFindingsByCheck,
+  type AcceptanceRow,
+  type FindingRow,
+  type HistoryRow,
+  type OpenByCheckRow,
+  type PostureRow,
+  type ScoreInputRow,
+} from '../rows/posture.js';
 import { sameScores, scoreHistoryDecision } from '../sqlite/history-rules.js';
-import { fromMillis, fromNullableMillis, toMillis } from '../sqlite/rows.js';
 import type { PgDatabase, Queryable } from './database.js';
 import { lockKey } from './keyed-lock.js';
 
-/** JSON columns arrive parsed. */
-interface PostureRow {
-  host_id: string;
-  tenant_id: string;
-  assessed_at: number;
-  score: number | null;
-  coverage: number | null;
-  role: HostRole;
-  categories: CategoryScores;
-  detail: unknown;
-}
-
-interface FindingRow {
-  id: number;
-  tenant_id: string;
-  host_id: string;
-  hostname: string;
-  check_id: string;
-  severity: Severity;
-  weight: number;
-  credit: number;
-  evidence: string;
-  opened_at: number;
-  updated_at: number;
-  resolved_at: number | null;
-  resolution: FindingResolution | null;
-}
-
-interface AcceptanceRow {
-  id: string;
-  tenant_id: string;
-  host_id: string | null;
-  check_id: string;
-  reason: string;
-  accepted_by: string;
-  created_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-  revoked_by: string | null;
-}
-
-interface HistoryRow {
-  recorded_at: number;
-  score: number | null;
-  categories: CategoryScores;
-}
-
-const toPosture = (r: PostureRow): HostPostureRecord => ({
-  hostId: r.host_id,
-  tenantId: r.tenant_id,
-  assessedAt: fromMillis(r.assessed_at),
-  score: r.score,
-  coverage: r.coverage,
-  role: r.role,
-  categories: r.categories,
-  detail: r.detail,
-});
-
-const toFinding = (r: FindingRow): FindingRecord => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  hostId: r.host_id,
-  hostname: r.hostname,
-  checkId: r.check_id,
-  severity: r.severity,
-  weight: r.weight,
-  credit: r.credit,
-  evidence: r.evidence,
-  openedAt: fromMillis(r.opened_at),
-  updatedAt: fromMillis(r.updated_at),
-  resolvedAt: fromNullableMillis(r.resolved_at),
-  resolution: r.resolution,
-});
-
-const toAcceptance = (r: AcceptanceRow): RiskAcceptanceRecord => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  hostId: r.host_id,
-  checkId: r.check_id,
-  reason: r.reason,
-  acceptedBy: r.accepted_by,
-  createdAt: fromMillis(r.created_at),
-  expiresAt: fromMillis(r.expires_at),
-  revokedAt: fromNullableMillis(r.revoked_at),
-  revokedBy: r.revoked_by,
-});
-
-const toPoint = (r: HistoryRow): HistoryPoint => ({
-  at: fromMillis(r.recorded_at),
-  score: r.score,
-  categories: r.categories,
-});
+const { toPosture, toPoint, toScoreInput } = postureRecords(jsonDecoded);
 
 const FINDING_COLUMNS = 'f.*, h.hostname AS hostname';
 
@@ -139,7 +57,7 @@ async function maybeRecordHistory(
   });
   const last = rows[0];
   const { changed, write } = scoreHistoryDecision(
-    last && { score: last.score, categories: last.categories, at: last.recorded_at },
+    last && { ...toPoint(last), at: last.recorded_at },
     point,
   );
   if (write) {
@@ -394,19 +312,12 @@ export function pgPostureStore(db: PgDatabase): PostureStore {
       return rows.map(toPosture);
     },
     async tenantScoreInputs(tenantId): Promise<TenantScoreInput[]> {
-      const { rows } = await db.query<
-        Pick<PostureRow, 'host_id' | 'score' | 'role' | 'categories'>
-      >(
+      const { rows } = await db.query<ScoreInputRow>(
         `SELECT host_id, score, role, categories FROM host_posture
          WHERE tenant_id = $1 ORDER BY host_id`,
         [tenantId],
       );
-      return rows.map((r) => ({
-        hostId: r.host_id,
-        score: r.score,
-        role: r.role,
-        categories: r.categories,
-      }));
+      return rows.map(toScoreInput);
     },
     async history(scope, id, since) {
       const { rows } = await db.query<HistoryRow>(
@@ -439,24 +350,14 @@ export function pgPostureStore(db: PgDatabase): PostureStore {
     },
     async openFindingsByCheck(tenantId): Promise<OpenFindingsByCheck[]> {
       // The severity of the heaviest finding, as SQLite's bare column beside max() gives it.
-      const { rows } = await db.query<{
-        check_id: string;
-        hosts: number;
-        weight: number;
-        severity: Severity;
-      }>(
+      const { rows } = await db.query<OpenByCheckRow>(
         `SELECT check_id, count(*) AS hosts, max(weight) AS weight,
                 (array_agg(severity ORDER BY weight DESC, id))[1] AS severity
          FROM findings WHERE tenant_id = $1 AND resolved_at IS NULL
          GROUP BY check_id ORDER BY check_id`,
         [tenantId],
       );
-      return rows.map((r) => ({
-        checkId: r.check_id,
-        hosts: r.hosts,
-        weight: r.weight,
-        severity: r.severity,
-      }));
+      return rows.map(toOpenFindingsByCheck);
     },
     async staleHosts(before, limit) {
       const { rows } = await db.query<{ id: string }>(

@@ -12,13 +12,14 @@
 //
 // Text the views sort or take the max of is compared COLLATE "C" (byte order), as SQLite's
 // BINARY; NULLs sort first, as in SQLite. JSON inside assessments is read with -> and ->>.
-import type {
-  HardwareModelRow,
-  OsDistributionRow,
-  SoftwareProductRow,
-  SoftwareReleaseRow,
-  TechnologyStore,
-} from '../types.js';
+import type { SoftwareProductRow, SoftwareReleaseRow, TechnologyStore } from '../types.js';
+import { jsonDecoded } from '../rows/columns.js';
+import {
+  technologyRecords,
+  toOsDistribution,
+  type HardwareRow,
+  type OsRow,
+} from '../rows/technology.js';
 import {
   groupProducts,
   GroupedSoftwareCache,
@@ -29,26 +30,7 @@ import {
 } from '../sqlite/software-products.js';
 import type { PgDatabase, Queryable } from './database.js';
 
-interface HardwareRow {
-  manufacturer: string | null;
-  model: string | null;
-  hosts: number;
-  virtual: number;
-  ages: number[];
-}
-
-interface OsRow {
-  platform: string | null;
-  distro: string | null;
-  release: string | null;
-  hosts: number;
-  label: string | null;
-  eol: string | null;
-  supported: number;
-  ending_soon: number;
-  end_of_life: number;
-  unknown: number;
-}
+const { toHardwareModel } = technologyRecords(jsonDecoded);
 
 /** version_count: distinct version strings, plus one when some entries have no version. */
 const PRODUCTS_QUERY = `
@@ -178,33 +160,14 @@ export function pgTechnologyStore(db: PgDatabase): TechnologyStore {
       return rows;
     },
 
-    async hardwareModels(tenantId): Promise<HardwareModelRow[]> {
+    async hardwareModels(tenantId) {
       const { rows } = await db.query<HardwareRow>(HARDWARE_QUERY, [tenantId]);
-      return rows.map((r) => ({
-        manufacturer: r.manufacturer,
-        model: r.model,
-        hosts: r.hosts,
-        virtual: r.virtual,
-        ages: [...r.ages].sort((a, b) => a - b),
-      }));
+      return rows.map(toHardwareModel);
     },
 
-    async osDistribution(tenantId): Promise<OsDistributionRow[]> {
+    async osDistribution(tenantId) {
       const { rows } = await db.query<OsRow>(OS_QUERY, [tenantId]);
-      return rows.map((r) => ({
-        platform: r.platform,
-        distro: r.distro,
-        release: r.release,
-        hosts: r.hosts,
-        label: r.label,
-        eol: r.eol,
-        states: {
-          supported: r.supported,
-          ending_soon: r.ending_soon,
-          end_of_life: r.end_of_life,
-          unknown: r.unknown,
-        },
-      }));
+      return rows.map(toOsDistribution);
     },
   };
 }

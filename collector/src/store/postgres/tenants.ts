@@ -1,41 +1,16 @@
 // Tenants and their sites, and which site each host is in.
-import type { Site, SiteSummary, Tenant, TenantStore, TenantSummary } from '../types.js';
-import { fromMillis, fromNullableMillis, toMillis, toNullableMillis } from '../sqlite/rows.js';
+import type { TenantStore } from '../types.js';
+import { toMillis, toNullableMillis } from '../rows/columns.js';
+import {
+  toSite,
+  toSiteSummary,
+  toTenant,
+  toTenantSummary,
+  type Counted,
+  type SiteRow,
+  type TenantRow,
+} from '../rows/tenants.js';
 import type { PgDatabase } from './database.js';
-
-interface TenantRow {
-  id: string;
-  slug: string;
-  name: string;
-  created_at: number;
-  archived_at: number | null;
-}
-
-interface SiteRow {
-  id: string;
-  tenant_id: string;
-  slug: string;
-  name: string;
-  created_at: number;
-  archived_at: number | null;
-}
-
-const toTenant = (r: TenantRow): Tenant => ({
-  id: r.id,
-  slug: r.slug,
-  name: r.name,
-  createdAt: fromMillis(r.created_at),
-  archivedAt: fromNullableMillis(r.archived_at),
-});
-
-const toSite = (r: SiteRow): Site => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  slug: r.slug,
-  name: r.name,
-  createdAt: fromMillis(r.created_at),
-  archivedAt: fromNullableMillis(r.archived_at),
-});
 
 export function pgTenantStore(db: PgDatabase): TenantStore {
   return {
@@ -46,11 +21,11 @@ export function pgTenantStore(db: PgDatabase): TenantStore {
         [t.id, t.slug, t.name, toMillis(t.createdAt), toNullableMillis(t.archivedAt ?? null)],
       );
     },
-    async listTenants(): Promise<TenantSummary[]> {
-      const { rows } = await db.query<TenantRow & { host_count: number }>(`
+    async listTenants() {
+      const { rows } = await db.query<Counted<TenantRow>>(`
         SELECT t.*, (SELECT count(*) FROM hosts h WHERE h.tenant_id = t.id) AS host_count
         FROM tenants t ORDER BY t.slug`);
-      return rows.map((r) => ({ ...toTenant(r), hostCount: r.host_count }));
+      return rows.map(toTenantSummary);
     },
     async getTenant(idOrSlug) {
       const { rows } = await db.query<TenantRow>(
@@ -90,13 +65,13 @@ export function pgTenantStore(db: PgDatabase): TenantStore {
         ],
       );
     },
-    async listSites(tenantId): Promise<SiteSummary[]> {
-      const { rows } = await db.query<SiteRow & { host_count: number }>(
+    async listSites(tenantId) {
+      const { rows } = await db.query<Counted<SiteRow>>(
         `SELECT s.*, (SELECT count(*) FROM hosts h WHERE h.site_id = s.id) AS host_count
          FROM sites s WHERE s.tenant_id = $1 ORDER BY s.slug`,
         [tenantId],
       );
-      return rows.map((r) => ({ ...toSite(r), hostCount: r.host_count }));
+      return rows.map(toSiteSummary);
     },
     async getSite(tenantId, key) {
       const { rows } = await db.query<SiteRow>(

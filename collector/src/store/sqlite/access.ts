@@ -1,96 +1,18 @@
 // API tokens, enrollment tokens and agents: who may talk to the collector.
 // Only hashes of secrets are stored; see security/tokens.ts.
-import type {
-  AccessStore,
-  AgentRecord,
-  AgentSummary,
-  ApiTokenRecord,
-  EnrollmentTokenRecord,
-} from '../types.js';
+import type { AccessStore, AgentRecord, ApiTokenRecord, EnrollmentTokenRecord } from '../types.js';
+import { toMillis, toNullableMillis } from '../rows/columns.js';
+import {
+  toAgent,
+  toAgentSummary,
+  toApiToken,
+  toEnrollmentToken,
+  type AgentListRow,
+  type AgentRow,
+  type ApiTokenRow,
+  type EnrollmentTokenRow,
+} from '../rows/access.js';
 import type { SqliteDatabase } from './database.js';
-import { fromMillis, fromNullableMillis, toMillis, toNullableMillis } from './rows.js';
-
-interface ApiTokenRow {
-  id: string;
-  tenant_id: string | null;
-  role: 'admin' | 'read';
-  name: string;
-  secret_hash: Buffer;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-interface EnrollmentTokenRow {
-  id: string;
-  tenant_id: string;
-  name: string;
-  secret_hash: Buffer;
-  created_at: number;
-  expires_at: number | null;
-  max_uses: number | null;
-  uses: number;
-  revoked_at: number | null;
-  site_id: string | null;
-}
-
-interface AgentRow {
-  id: string;
-  tenant_id: string;
-  secret_hash: Buffer;
-  enrollment_token_id: string;
-  machine_id: string;
-  hostname: string;
-  version: string;
-  created_at: number;
-  revoked_at: number | null;
-  pending_secret_hash: Buffer | null;
-  rotate_requested_at: number | null;
-  secret_rotated_at: number | null;
-}
-
-type AgentListRow = Omit<AgentRow, 'secret_hash' | 'pending_secret_hash'> & {
-  rotation_pending: 0 | 1;
-  host_id: string | null;
-  last_seen: number | null;
-};
-
-const toAgentSummary = (r: AgentListRow): AgentSummary => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  machineId: r.machine_id,
-  hostname: r.hostname,
-  version: r.version,
-  createdAt: fromMillis(r.created_at),
-  revokedAt: fromNullableMillis(r.revoked_at),
-  rotateRequestedAt: fromNullableMillis(r.rotate_requested_at),
-  secretRotatedAt: fromNullableMillis(r.secret_rotated_at),
-  rotationPending: r.rotation_pending === 1,
-  hostId: r.host_id,
-  lastSeen: fromNullableMillis(r.last_seen),
-});
-
-const toApiToken = (r: ApiTokenRow): ApiTokenRecord => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  role: r.role,
-  name: r.name,
-  secretHash: r.secret_hash,
-  createdAt: fromMillis(r.created_at),
-  revokedAt: fromNullableMillis(r.revoked_at),
-});
-
-const toEnrollmentToken = (r: EnrollmentTokenRow): EnrollmentTokenRecord => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  name: r.name,
-  secretHash: r.secret_hash,
-  createdAt: fromMillis(r.created_at),
-  expiresAt: fromNullableMillis(r.expires_at),
-  maxUses: r.max_uses,
-  uses: r.uses,
-  revokedAt: fromNullableMillis(r.revoked_at),
-  siteId: r.site_id,
-});
 
 export function sqliteAccessStore(db: SqliteDatabase): AccessStore {
   const insertApiToken = db.prepare(`
@@ -214,21 +136,7 @@ export function sqliteAccessStore(db: SqliteDatabase): AccessStore {
     },
     async findAgent(id): Promise<AgentRecord | null> {
       const r = agentById.get(id) as AgentRow | undefined;
-      if (!r) return null;
-      return {
-        id: r.id,
-        tenantId: r.tenant_id,
-        secretHash: r.secret_hash,
-        enrollmentTokenId: r.enrollment_token_id,
-        machineId: r.machine_id,
-        hostname: r.hostname,
-        version: r.version,
-        createdAt: fromMillis(r.created_at),
-        revokedAt: fromNullableMillis(r.revoked_at),
-        pendingSecretHash: r.pending_secret_hash,
-        rotateRequestedAt: fromNullableMillis(r.rotate_requested_at),
-        secretRotatedAt: fromNullableMillis(r.secret_rotated_at),
-      };
+      return r ? toAgent(r) : null;
     },
     async listApiTokens() {
       return (listApiTokens.all() as ApiTokenRow[]).map(toApiToken);

@@ -1,31 +1,10 @@
 // The audit log: appended to, never changed. Queried newest first by tenant, time, action.
-import type { AuditEntry, AuditStore } from '../types.js';
+import type { AuditStore } from '../types.js';
+import { jsonFromText, toMillis } from '../rows/columns.js';
+import { auditRecords, type AuditRow } from '../rows/audit.js';
 import type { SqliteDatabase } from './database.js';
-import { fromMillis, toMillis } from './rows.js';
 
-interface AuditRow {
-  id: number;
-  at: number;
-  actor_token_id: string | null;
-  actor_name: string;
-  action: string;
-  tenant_id: string | null;
-  target_type: string;
-  target_id: string | null;
-  detail: string;
-}
-
-const toEntry = (r: AuditRow): AuditEntry => ({
-  id: r.id,
-  at: fromMillis(r.at),
-  actorTokenId: r.actor_token_id,
-  actorName: r.actor_name,
-  action: r.action,
-  tenantId: r.tenant_id,
-  targetType: r.target_type,
-  targetId: r.target_id,
-  detail: JSON.parse(r.detail) as Record<string, unknown>,
-});
+const { toAuditEntry } = auditRecords(jsonFromText);
 
 export function sqliteAuditStore(db: SqliteDatabase): AuditStore {
   const insert = db.prepare(`
@@ -65,7 +44,7 @@ export function sqliteAuditStore(db: SqliteDatabase): AuditStore {
       return {
         total: (count.get(filters) as { n: number }).n,
         entries: (page.all({ ...filters, limit: q.limit, offset: q.offset }) as AuditRow[]).map(
-          toEntry,
+          toAuditEntry,
         ),
       };
     },

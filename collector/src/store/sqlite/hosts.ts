@@ -1,60 +1,17 @@
-import type { LifecycleState, SectionName } from '@vcio/shared';
-import type { HostDetail, HostStore, HostSummary, PerformanceSampleRow } from '../types.js';
+import type { HostDetail, HostStore } from '../types.js';
+import { jsonFromText, toMillis } from '../rows/columns.js';
+import {
+  hostRecords,
+  toHostSummary,
+  type HostRow,
+  type SampleRow,
+  type SectionRow,
+  type SoftwareItemRow,
+  type SoftwareStateRow,
+} from '../rows/hosts.js';
 import type { SqliteDatabase } from './database.js';
-import { fromMillis, toMillis } from './rows.js';
 
-interface HostRow {
-  key: number;
-  id: string;
-  tenant_id: string;
-  tenant_slug: string;
-  machine_id: string;
-  hostname: string;
-  agent_id: string;
-  agent_version: string;
-  os_platform: string | null;
-  os_distro: string | null;
-  os_release: string | null;
-  first_seen: number;
-  last_seen: number;
-  last_report_at: number;
-  site_id: string | null;
-  site_slug: string | null;
-  site_name: string | null;
-  posture_score: number | null;
-  posture_assessed_at: number | null;
-  os_state: LifecycleState | null;
-  os_label: string | null;
-  os_eol: string | null;
-}
-
-interface SampleRow {
-  collected_at: number;
-  cpu_utilisation: number | null;
-  load1: number | null;
-  memory_total_bytes: number;
-  memory_used_bytes: number;
-  memory_available_bytes: number;
-  swap_used_bytes: number | null;
-  process_count: number | null;
-  detail: string;
-}
-
-interface SoftwareStateRow {
-  hash: string;
-  count: number;
-  sources: string;
-  updated_at: number;
-}
-
-interface SoftwareItemRow {
-  name: string;
-  version: string | null;
-  publisher: string | null;
-  installed_at: string | null;
-  arch: string | null;
-  source: string;
-}
+const { toSample, toHostDetail } = hostRecords(jsonFromText);
 
 const HOST_COLUMNS = `h.*, t.slug AS tenant_slug, s.slug AS site_slug, s.name AS site_name,
   p.score AS posture_score,
@@ -63,41 +20,6 @@ const HOST_COLUMNS = `h.*, t.slug AS tenant_slug, s.slug AS site_slug, s.name AS
 const HOST_TABLES = `hosts h JOIN tenants t ON t.id = h.tenant_id
   LEFT JOIN sites s ON s.id = h.site_id
   LEFT JOIN host_posture p ON p.host_id = h.id`;
-
-const toSummary = (r: HostRow): HostSummary => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  tenantSlug: r.tenant_slug,
-  machineId: r.machine_id,
-  hostname: r.hostname,
-  agentId: r.agent_id,
-  agentVersion: r.agent_version,
-  os: { platform: r.os_platform, distro: r.os_distro, release: r.os_release },
-  firstSeen: fromMillis(r.first_seen),
-  lastSeen: fromMillis(r.last_seen),
-  lastReportAt: fromMillis(r.last_report_at),
-  site: r.site_id === null ? null : { id: r.site_id, slug: r.site_slug!, name: r.site_name! },
-  posture:
-    r.posture_assessed_at === null
-      ? null
-      : {
-          score: r.posture_score,
-          assessedAt: fromMillis(r.posture_assessed_at),
-          os: r.os_state ? { state: r.os_state, label: r.os_label, eol: r.os_eol } : null,
-        },
-});
-
-const toSample = (r: SampleRow): PerformanceSampleRow => ({
-  collectedAt: fromMillis(r.collected_at),
-  cpuUtilisation: r.cpu_utilisation,
-  load1: r.load1,
-  memoryTotalBytes: r.memory_total_bytes,
-  memoryUsedBytes: r.memory_used_bytes,
-  memoryAvailableBytes: r.memory_available_bytes,
-  swapUsedBytes: r.swap_used_bytes,
-  processCount: r.process_count,
-  detail: JSON.parse(r.detail) as PerformanceSampleRow['detail'],
-});
 
 export function sqliteHostStore(db: SqliteDatabase): HostStore {
   const listAll = db.prepare(`
@@ -135,63 +57,35 @@ export function sqliteHostStore(db: SqliteDatabase): HostStore {
       if (siteId !== undefined) {
         const filters = { tenantId: tenantId ?? null, siteId, noSite: siteId === null ? 1 : 0 };
         return {
-          hosts: (listSite.all({ ...filters, limit, offset }) as HostRow[]).map(toSummary),
+          hosts: (listSite.all({ ...filters, limit, offset }) as HostRow[]).map(toHostSummary),
           total: (countSite.get(filters) as { n: number }).n,
         };
       }
       if (tenantId === undefined) {
         return {
-          hosts: (listAll.all(limit, offset) as HostRow[]).map(toSummary),
+          hosts: (listAll.all(limit, offset) as HostRow[]).map(toHostSummary),
           total: (countAll.get() as { n: number }).n,
         };
       }
       return {
-        hosts: (listTenant.all(tenantId, limit, offset) as HostRow[]).map(toSummary),
+        hosts: (listTenant.all(tenantId, limit, offset) as HostRow[]).map(toHostSummary),
         total: (countTenant.get(tenantId) as { n: number }).n,
       };
     },
     async getHost(id, options = {}): Promise<HostDetail | null> {
       const row = byId.get(id) as HostRow | undefined;
       if (!row) return null;
-      const detail: HostDetail = { ...toSummary(row), sections: {}, latestPerformance: null };
-      for (const s of sections.all(id) as {
-        section: string;
-        collected_at: number;
-        data: string;
-      }[]) {
-        detail.sections[s.section as SectionName] = {
-          collectedAt: fromMillis(s.collected_at),
-          data: JSON.parse(s.data) as unknown,
-        };
-      }
       const software = softwareState.get(row.key) as SoftwareStateRow | undefined;
-      if (software) {
-        const updatedAt = fromMillis(software.updated_at);
-        const items =
-          options.softwareItems === false
-            ? null
-            : (softwareItems.all(row.key) as SoftwareItemRow[]).map((r) => ({
-                name: r.name,
-                version: r.version,
-                publisher: r.publisher,
-                installedAt: r.installed_at,
-                arch: r.arch,
-                source: r.source,
-              }));
-        detail.sections.software = {
-          collectedAt: updatedAt,
-          data: {
-            hash: software.hash,
-            count: software.count,
-            updatedAt,
-            sources: JSON.parse(software.sources) as unknown,
-            items,
-          },
-        };
-      }
-      const latest = history.get(id, 0, 1) as SampleRow | undefined;
-      detail.latestPerformance = latest ? toSample(latest) : null;
-      return detail;
+      return toHostDetail({
+        host: row,
+        sections: sections.all(id) as SectionRow[],
+        software,
+        items:
+          software && options.softwareItems !== false
+            ? (softwareItems.all(row.key) as SoftwareItemRow[])
+            : null,
+        latest: history.get(id, 0, 1) as SampleRow | undefined,
+      });
     },
     async performanceHistory(hostId, since, limit) {
       return (history.all(hostId, toMillis(since), limit) as SampleRow[]).map(toSample);

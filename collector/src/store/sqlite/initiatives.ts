@@ -15,70 +15,24 @@
 import type {
   InitiativeFilter,
   InitiativeProgressPoint,
-  InitiativeRecord,
-  InitiativeStatus,
   InitiativeStore,
   InitiativeTarget,
 } from '../types.js';
+import { jsonFromText, toMillis } from '../rows/columns.js';
+import {
+  initiativeColumns,
+  initiativeRecords,
+  lastProgress,
+  toProgressPoint,
+  type InitiativeRow,
+  type ProgressRow,
+} from '../rows/initiatives.js';
 import type { SqliteDatabase } from './database.js';
 import { judge, shouldRecordProgress, type EvaluatedRow } from './initiative-rules.js';
-import { fromMillis, toMillis } from './rows.js';
 
 type Statement = ReturnType<SqliteDatabase['prepare']>;
 
-interface InitiativeRow {
-  id: string;
-  tenant_id: string;
-  title: string;
-  owner: string;
-  filter: string;
-  target: string;
-  start_date: string;
-  due_date: string;
-  status: InitiativeStatus;
-  suggestion_key: string | null;
-  created_at: number;
-  created_by: string;
-  updated_at: number;
-}
-
-interface ProgressRow {
-  recorded_at: number;
-  in_scope: number;
-  met: number;
-}
-
-const toRecord = (r: InitiativeRow): InitiativeRecord => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  title: r.title,
-  owner: r.owner,
-  filter: JSON.parse(r.filter) as InitiativeFilter,
-  target: JSON.parse(r.target) as InitiativeTarget,
-  startDate: r.start_date,
-  dueDate: r.due_date,
-  status: r.status,
-  suggestionKey: r.suggestion_key,
-  createdAt: fromMillis(r.created_at),
-  createdBy: r.created_by,
-  updatedAt: fromMillis(r.updated_at),
-});
-
-const toParams = (i: InitiativeRecord) => ({
-  id: i.id,
-  tenantId: i.tenantId,
-  title: i.title,
-  owner: i.owner,
-  filter: JSON.stringify(i.filter),
-  target: JSON.stringify(i.target),
-  startDate: i.startDate,
-  dueDate: i.dueDate,
-  status: i.status,
-  suggestionKey: i.suggestionKey,
-  createdAt: toMillis(i.createdAt),
-  createdBy: i.createdBy,
-  updatedAt: toMillis(i.updatedAt),
-});
+const { toInitiative } = initiativeRecords(jsonFromText);
 
 const COLUMNS: Record<InitiativeTarget['type'], string> = {
   checks: `
@@ -163,19 +117,18 @@ export function sqliteInitiativeStore(db: SqliteDatabase): InitiativeStore {
   const recordPoint = db.transaction((id: string, point: InitiativeProgressPoint): boolean => {
     const last = lastPoint.get(id) as ProgressRow | undefined;
     const at = toMillis(point.at);
-    const lastCounts = last && { at: last.recorded_at, inScope: last.in_scope, met: last.met };
-    if (!shouldRecordProgress(lastCounts, { ...point, at })) return false;
+    if (!shouldRecordProgress(lastProgress(last), { ...point, at })) return false;
     insertPoint.run(id, at, point.inScope, point.met);
     return true;
   });
 
   return {
     async create(initiative) {
-      insert.run(toParams(initiative));
+      insert.run(initiativeColumns(initiative));
     },
     async get(tenantId, id) {
       const row = get.get(tenantId, id) as InitiativeRow | undefined;
-      return row ? toRecord(row) : null;
+      return row ? toInitiative(row) : null;
     },
     async list(tenantId, status) {
       const statement =
@@ -186,10 +139,10 @@ export function sqliteInitiativeStore(db: SqliteDatabase): InitiativeStore {
           : status === undefined
             ? lists.tenant
             : lists.tenantStatus;
-      return (statement.all({ tenantId, status }) as InitiativeRow[]).map(toRecord);
+      return (statement.all({ tenantId, status }) as InitiativeRow[]).map(toInitiative);
     },
     async update(initiative) {
-      update.run(toParams(initiative));
+      update.run(initiativeColumns(initiative));
     },
     async evaluate(tenantId, filter, target, now) {
       const params: Record<string, unknown> = { tenantId };
@@ -205,11 +158,7 @@ export function sqliteInitiativeStore(db: SqliteDatabase): InitiativeStore {
       return recordPoint.immediate(initiativeId, point);
     },
     async progressHistory(initiativeId) {
-      return (history.all(initiativeId) as ProgressRow[]).map((r) => ({
-        at: fromMillis(r.recorded_at),
-        inScope: r.in_scope,
-        met: r.met,
-      }));
+      return (history.all(initiativeId) as ProgressRow[]).map(toProgressPoint);
     },
   };
 }

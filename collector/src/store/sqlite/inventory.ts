@@ -7,50 +7,18 @@
 // unknown has no key and never counts as below anything.
 //
 // Totals come from count(*) OVER () in the same statement: one pass, no second query.
-import { versionKey, type PatchSeverity } from '@vcio/shared';
-import type {
-  InventoryStore,
-  PendingUpdateMatch,
-  PendingUpdateQuery,
-  SoftwareMatch,
-  SoftwareQuery,
-} from '../types.js';
+import { versionKey } from '@vcio/shared';
+import type { InventoryStore, PendingUpdateQuery, SoftwareQuery } from '../types.js';
+import { jsonFromText } from '../rows/columns.js';
+import {
+  inventoryRecords,
+  toSoftwareMatch,
+  type PendingUpdateRow,
+  type SoftwareMatchRow,
+} from '../rows/inventory.js';
 import type { SqliteDatabase } from './database.js';
-import { fromMillis, fromNullableMillis } from './rows.js';
 
-interface SoftwareMatchRow {
-  host_id: string;
-  hostname: string;
-  tenant_id: string;
-  tenant: string;
-  name: string;
-  version: string | null;
-  arch: string | null;
-  source: string;
-  total: number;
-}
-
-interface PendingUpdateRow {
-  host_id: string;
-  hostname: string;
-  tenant_id: string;
-  tenant: string;
-  manager: string;
-  checked_at: number;
-  name: string;
-  kb: string | null;
-  current_version: string | null;
-  available_version: string | null;
-  security: 0 | 1 | null;
-  severity: PatchSeverity | null;
-  classification: string | null;
-  advisories: string;
-  restart_required: 0 | 1 | null;
-  released_at: number | null;
-  total: number;
-}
-
-const fromSqlBoolean = (v: 0 | 1 | null) => (v === null ? null : v === 1);
+const { toPendingUpdate } = inventoryRecords(jsonFromText);
 
 type Statement = ReturnType<SqliteDatabase['prepare']>;
 
@@ -134,16 +102,7 @@ export function sqliteInventoryStore(db: SqliteDatabase): InventoryStore {
         params.source = query.source;
       }
       const { rows, total } = page<SoftwareMatchRow>(softwareStatement(filters), params);
-      const matches: SoftwareMatch[] = rows.map((r) => ({
-        hostId: r.host_id,
-        hostname: r.hostname,
-        tenantId: r.tenant_id,
-        tenant: r.tenant,
-        name: r.name,
-        version: r.version,
-        arch: r.arch,
-        source: r.source,
-      }));
+      const matches = rows.map(toSoftwareMatch);
       return { total, matches };
     },
 
@@ -166,24 +125,7 @@ export function sqliteInventoryStore(db: SqliteDatabase): InventoryStore {
         params.tenantId = query.tenantId;
       }
       const { rows, total } = page<PendingUpdateRow>(updatesStatement(filters), params);
-      const updates: PendingUpdateMatch[] = rows.map((r) => ({
-        hostId: r.host_id,
-        hostname: r.hostname,
-        tenantId: r.tenant_id,
-        tenant: r.tenant,
-        manager: r.manager,
-        checkedAt: fromMillis(r.checked_at),
-        name: r.name,
-        kb: r.kb,
-        currentVersion: r.current_version,
-        availableVersion: r.available_version,
-        security: fromSqlBoolean(r.security),
-        severity: r.severity,
-        classification: r.classification,
-        advisories: JSON.parse(r.advisories) as string[],
-        restartRequired: fromSqlBoolean(r.restart_required),
-        releasedAt: fromNullableMillis(r.released_at),
-      }));
+      const updates = rows.map(toPendingUpdate);
       return { total, updates };
     },
   };

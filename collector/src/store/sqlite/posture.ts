@@ -1,115 +1,34 @@
 // Posture in SQLite: each host's latest assessment, its findings as they open and close,
 // score history, risk acceptances, and what people record about hosts and tenants.
-import type { DeepPartialSettings, HostRole, Severity } from '@vcio/shared';
+import type { DeepPartialSettings, HostRole } from '@vcio/shared';
 import type {
   CategoryScores,
   FindingQuery,
   FindingRecord,
-  FindingResolution,
-  HistoryPoint,
   HostAttributes,
-  HostPostureRecord,
   OpenFindingsByCheck,
   PostureStore,
   PostureWriteOutcome,
   RiskAcceptanceRecord,
   TenantScoreInput,
 } from '../types.js';
+import { jsonFromText, toMillis } from '../rows/columns.js';
+import {
+  postureRecords,
+  toAcceptance,
+  toFinding,
+  toOpenFindingsByCheck,
+  type AcceptanceRow,
+  type FindingRow,
+  type HistoryRow,
+  type OpenByCheckRow,
+  type PostureRow,
+  type ScoreInputRow,
+} from '../rows/posture.js';
 import type { SqliteDatabase } from './database.js';
 import { sameScores, scoreHistoryDecision } from './history-rules.js';
-import { fromMillis, fromNullableMillis, toMillis } from './rows.js';
 
-interface PostureRow {
-  host_id: string;
-  tenant_id: string;
-  assessed_at: number;
-  score: number | null;
-  coverage: number | null;
-  role: HostRole;
-  categories: string;
-  detail: string;
-}
-
-interface FindingRow {
-  id: number;
-  tenant_id: string;
-  host_id: string;
-  hostname: string;
-  check_id: string;
-  severity: Severity;
-  weight: number;
-  credit: number;
-  evidence: string;
-  opened_at: number;
-  updated_at: number;
-  resolved_at: number | null;
-  resolution: FindingResolution | null;
-}
-
-interface AcceptanceRow {
-  id: string;
-  tenant_id: string;
-  host_id: string | null;
-  check_id: string;
-  reason: string;
-  accepted_by: string;
-  created_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-  revoked_by: string | null;
-}
-
-interface HistoryRow {
-  recorded_at: number;
-  score: number | null;
-  categories: string;
-}
-
-const toPosture = (r: PostureRow): HostPostureRecord => ({
-  hostId: r.host_id,
-  tenantId: r.tenant_id,
-  assessedAt: fromMillis(r.assessed_at),
-  score: r.score,
-  coverage: r.coverage,
-  role: r.role,
-  categories: JSON.parse(r.categories) as CategoryScores,
-  detail: JSON.parse(r.detail) as unknown,
-});
-
-const toFinding = (r: FindingRow): FindingRecord => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  hostId: r.host_id,
-  hostname: r.hostname,
-  checkId: r.check_id,
-  severity: r.severity,
-  weight: r.weight,
-  credit: r.credit,
-  evidence: r.evidence,
-  openedAt: fromMillis(r.opened_at),
-  updatedAt: fromMillis(r.updated_at),
-  resolvedAt: fromNullableMillis(r.resolved_at),
-  resolution: r.resolution,
-});
-
-const toAcceptance = (r: AcceptanceRow): RiskAcceptanceRecord => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  hostId: r.host_id,
-  checkId: r.check_id,
-  reason: r.reason,
-  acceptedBy: r.accepted_by,
-  createdAt: fromMillis(r.created_at),
-  expiresAt: fromMillis(r.expires_at),
-  revokedAt: fromNullableMillis(r.revoked_at),
-  revokedBy: r.revoked_by,
-});
-
-const toPoint = (r: HistoryRow): HistoryPoint => ({
-  at: fromMillis(r.recorded_at),
-  score: r.score,
-  categories: JSON.parse(r.categories) as CategoryScores,
-});
+const { toPosture, toPoint, toScoreInput } = postureRecords(jsonFromText);
 
 const FINDING_COLUMNS = 'f.*, h.hostname AS hostname';
 
@@ -348,14 +267,7 @@ export function sqlitePostureStore(db: SqliteDatabase): PostureStore {
       return (tenantPostures.all(tenantId) as PostureRow[]).map(toPosture);
     },
     async tenantScoreInputs(tenantId): Promise<TenantScoreInput[]> {
-      return (
-        scoreInputs.all(tenantId) as Pick<PostureRow, 'host_id' | 'score' | 'role' | 'categories'>[]
-      ).map((r) => ({
-        hostId: r.host_id,
-        score: r.score,
-        role: r.role,
-        categories: JSON.parse(r.categories) as CategoryScores,
-      }));
+      return (scoreInputs.all(tenantId) as ScoreInputRow[]).map(toScoreInput);
     },
     async history(scope, id, since) {
       return (historySince.all(scope, id, toMillis(since)) as HistoryRow[]).map(toPoint);
@@ -383,19 +295,7 @@ export function sqlitePostureStore(db: SqliteDatabase): PostureStore {
       };
     },
     async openFindingsByCheck(tenantId): Promise<OpenFindingsByCheck[]> {
-      return (
-        byCheck.all(tenantId) as {
-          check_id: string;
-          hosts: number;
-          weight: number;
-          severity: Severity;
-        }[]
-      ).map((r) => ({
-        checkId: r.check_id,
-        hosts: r.hosts,
-        weight: r.weight,
-        severity: r.severity,
-      }));
+      return (byCheck.all(tenantId) as OpenByCheckRow[]).map(toOpenFindingsByCheck);
     },
     async staleHosts(before, limit) {
       return (stale.all(toMillis(before), limit) as { id: string }[]).map((r) => r.id);

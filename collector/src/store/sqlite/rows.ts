@@ -1,7 +1,3 @@
-// Conversions between SQLite rows (integers for times) and the Store's records.
-export const toMillis = (d: Date): number => d.getTime();
-export const fromMillis = (ms: number): Date => new Date(ms);
-export const fromNullableMillis = (ms: number | null): Date | null =>
-  ms === null ? null : new Date(ms);
-export const toNullableMillis = (d: Date | null): number | null =>
-  d === null ? null : d.getTime();
+// The time conversions moved to ../rows/columns.ts, where both stores read them; kept so the
+// files that still import them from here (postgres/reports.ts, maintenance.ts) need no change.
+export { fromMillis, fromNullableMillis, toMillis, toNullableMillis } from '../rows/columns.js';

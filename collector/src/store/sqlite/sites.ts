@@ -1,25 +1,8 @@
 // A tenant's sites, and which site each host is in.
-import type { Site, SiteSummary, TenantStore } from '../types.js';
+import type { TenantStore } from '../types.js';
+import { toMillis, toNullableMillis } from '../rows/columns.js';
+import { toSite, toSiteSummary, type Counted, type SiteRow } from '../rows/tenants.js';
 import type { SqliteDatabase } from './database.js';
-import { fromMillis, fromNullableMillis, toMillis, toNullableMillis } from './rows.js';
-
-interface SiteRow {
-  id: string;
-  tenant_id: string;
-  slug: string;
-  name: string;
-  created_at: number;
-  archived_at: number | null;
-}
-
-const toSite = (r: SiteRow): Site => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  slug: r.slug,
-  name: r.name,
-  createdAt: fromMillis(r.created_at),
-  archivedAt: fromNullableMillis(r.archived_at),
-});
 
 type SiteMethods = Pick<
   TenantStore,
@@ -69,11 +52,8 @@ export function sqliteSiteMethods(db: SqliteDatabase): SiteMethods {
         archivedAt: toNullableMillis(site.archivedAt),
       });
     },
-    async listSites(tenantId): Promise<SiteSummary[]> {
-      return (list.all(tenantId) as (SiteRow & { host_count: number })[]).map((r) => ({
-        ...toSite(r),
-        hostCount: r.host_count,
-      }));
+    async listSites(tenantId) {
+      return (list.all(tenantId) as Counted<SiteRow>[]).map(toSiteSummary);
     },
     async getSite(tenantId, key) {
       const row = byIdOrSlug.get({ tenantId, key }) as SiteRow | undefined;

@@ -11,13 +11,14 @@
 // one small indexed read. Filters, sorting and paging then work on the grouped products.
 // The collector runs this store in a worker thread (technology-thread.ts), so the grouping
 // holds up neither ingest nor other requests.
-import type {
-  HardwareModelRow,
-  OsDistributionRow,
-  SoftwareProductRow,
-  SoftwareReleaseRow,
-  TechnologyStore,
-} from '../types.js';
+import type { SoftwareProductRow, SoftwareReleaseRow, TechnologyStore } from '../types.js';
+import { jsonFromText } from '../rows/columns.js';
+import {
+  technologyRecords,
+  toOsDistribution,
+  type HardwareRow,
+  type OsRow,
+} from '../rows/technology.js';
 import type { SqliteDatabase } from './database.js';
 import {
   groupProducts,
@@ -28,26 +29,7 @@ import {
   type VersionRow,
 } from './software-products.js';
 
-interface HardwareRow {
-  manufacturer: string | null;
-  model: string | null;
-  hosts: number;
-  virtual: number;
-  ages: string;
-}
-
-interface OsRow {
-  platform: string | null;
-  distro: string | null;
-  release: string | null;
-  hosts: number;
-  label: string | null;
-  eol: string | null;
-  supported: number;
-  ending_soon: number;
-  end_of_life: number;
-  unknown: number;
-}
+const { toHardwareModel } = technologyRecords(jsonFromText);
 
 /** version_count: distinct version strings, plus one when some entries have no version. */
 const PRODUCTS_QUERY = `
@@ -160,31 +142,12 @@ export function sqliteTechnologyStore(db: SqliteDatabase): TechnologyStore {
       return releases.all({ tenantId }) as SoftwareReleaseRow[];
     },
 
-    async hardwareModels(tenantId): Promise<HardwareModelRow[]> {
-      return (hardware.all({ tenantId }) as HardwareRow[]).map((r) => ({
-        manufacturer: r.manufacturer,
-        model: r.model,
-        hosts: r.hosts,
-        virtual: r.virtual,
-        ages: (JSON.parse(r.ages ?? '[]') as number[]).sort((a, b) => a - b),
-      }));
+    async hardwareModels(tenantId) {
+      return (hardware.all({ tenantId }) as HardwareRow[]).map(toHardwareModel);
     },
 
-    async osDistribution(tenantId): Promise<OsDistributionRow[]> {
-      return (os.all({ tenantId }) as OsRow[]).map((r) => ({
-        platform: r.platform,
-        distro: r.distro,
-        release: r.release,
-        hosts: r.hosts,
-        label: r.label,
-        eol: r.eol,
-        states: {
-          supported: r.supported,
-          ending_soon: r.ending_soon,
-          end_of_life: r.end_of_life,
-          unknown: r.unknown,
-        },
-      }));
+    async osDistribution(tenantId) {
+      return (os.all({ tenantId }) as OsRow[]).map(toOsDistribution);
     },
   };
 }

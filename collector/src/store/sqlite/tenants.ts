@@ -1,23 +1,8 @@
-import type { Tenant, TenantStore, TenantSummary } from '../types.js';
+import type { TenantStore } from '../types.js';
+import { toMillis, toNullableMillis } from '../rows/columns.js';
+import { toTenant, toTenantSummary, type Counted, type TenantRow } from '../rows/tenants.js';
 import type { SqliteDatabase } from './database.js';
-import { fromMillis, fromNullableMillis, toMillis, toNullableMillis } from './rows.js';
 import { sqliteSiteMethods } from './sites.js';
-
-interface TenantRow {
-  id: string;
-  slug: string;
-  name: string;
-  created_at: number;
-  archived_at: number | null;
-}
-
-const toTenant = (r: TenantRow): Tenant => ({
-  id: r.id,
-  slug: r.slug,
-  name: r.name,
-  createdAt: fromMillis(r.created_at),
-  archivedAt: fromNullableMillis(r.archived_at),
-});
 
 export function sqliteTenantStore(db: SqliteDatabase): TenantStore {
   const insert = db.prepare(`
@@ -40,11 +25,8 @@ export function sqliteTenantStore(db: SqliteDatabase): TenantStore {
         archivedAt: toNullableMillis(t.archivedAt ?? null),
       });
     },
-    async listTenants(): Promise<TenantSummary[]> {
-      return (list.all() as (TenantRow & { host_count: number })[]).map((r) => ({
-        ...toTenant(r),
-        hostCount: r.host_count,
-      }));
+    async listTenants() {
+      return (list.all() as Counted<TenantRow>[]).map(toTenantSummary);
     },
     async getTenant(idOrSlug) {
       const row = byIdOrSlug.get({ key: idOrSlug }) as TenantRow | undefined;
