@@ -14,7 +14,7 @@ import {
   type InitiativeRow,
   type ProgressRow,
 } from '../rows/initiatives.js';
-import { judge, shouldRecordProgress, type EvaluatedRow } from '../sqlite/initiative-rules.js';
+import { judge, shouldRecordProgress, type EvaluatedRow } from '../rules/initiatives.js';
 import type { PgDatabase } from './database.js';
 import { lockKey } from './keyed-lock.js';
 

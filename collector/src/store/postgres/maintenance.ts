@@ -10,7 +10,7 @@
 // this run (the one holding it is doing the work). The lock goes with its connection, so a
 // collector that dies mid-run frees it for the next one.
 import type { MaintenanceStore, RetentionOutcome, RetentionPolicy } from '../types.js';
-import { toMillis } from '../sqlite/rows.js';
+import { toMillis } from '../rows/columns.js';
 import type { PgDatabase } from './database.js';
 
 const DAY_MS = 86_400_000;

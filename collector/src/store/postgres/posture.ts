@@ -30,7 +30,7 @@ import {
   type PostureRow,
   type ScoreInputRow,
 } from '../rows/posture.js';
-import { sameScores, scoreHistoryDecision } from '../sqlite/history-rules.js';
+import { sameScores, scoreHistoryDecision } from '../rules/history.js';
 import type { PgDatabase, Queryable } from './database.js';
 import { lockKey } from './keyed-lock.js';
 

@@ -30,7 +30,7 @@ import {
   softwareResend,
   softwareRow,
 } from '../../ingest/sections.js';
-import { toMillis } from '../sqlite/rows.js';
+import { toMillis } from '../rows/columns.js';
 import {
   StoreUnavailableError,
   type IngestInput,

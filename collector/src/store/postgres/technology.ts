@@ -27,7 +27,7 @@ import {
   softwareFingerprint,
   type ProductRow,
   type VersionRow,
-} from '../sqlite/software-products.js';
+} from '../rules/software-products.js';
 import type { PgDatabase, Queryable } from './database.js';
 
 const { toHardwareModel } = technologyRecords(jsonDecoded);

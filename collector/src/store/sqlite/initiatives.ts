@@ -28,7 +28,7 @@ import {
   type ProgressRow,
 } from '../rows/initiatives.js';
 import type { SqliteDatabase } from './database.js';
-import { judge, shouldRecordProgress, type EvaluatedRow } from './initiative-rules.js';
+import { judge, shouldRecordProgress, type EvaluatedRow } from '../rules/initiatives.js';
 
 type Statement = ReturnType<SqliteDatabase['prepare']>;
 

@@ -21,7 +21,7 @@
 // milliseconds), never for the whole run.
 import type { RetentionOutcome, RetentionPolicy } from '../types.js';
 import type { SqliteDatabase } from './database.js';
-import { toMillis } from './rows.js';
+import { toMillis } from '../rows/columns.js';
 
 const DAY_MS = 86_400_000;
 

@@ -26,7 +26,7 @@ import {
   type ScoreInputRow,
 } from '../rows/posture.js';
 import type { SqliteDatabase } from './database.js';
-import { sameScores, scoreHistoryDecision } from './history-rules.js';
+import { sameScores, scoreHistoryDecision } from '../rules/history.js';
 
 const { toPosture, toPoint, toScoreInput } = postureRecords(jsonFromText);
 

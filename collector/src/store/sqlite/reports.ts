@@ -33,7 +33,7 @@ import {
 import { describeStorageError, isStorageFailure } from '../availability.js';
 import type { SqliteDatabase } from './database.js';
 import { sqliteMaintenance } from './maintenance.js';
-import { toMillis } from './rows.js';
+import { toMillis } from '../rows/columns.js';
 
 const MAX_BATCH = 256;
 

@@ -27,7 +27,7 @@ import {
   softwareFingerprint,
   type ProductRow,
   type VersionRow,
-} from './software-products.js';
+} from '../rules/software-products.js';
 
 const { toHardwareModel } = technologyRecords(jsonFromText);
 

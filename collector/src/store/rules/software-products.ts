@@ -1,5 +1,5 @@
-// The software products view's logic both stores share (SQLite here, PostgreSQL in
-// ../postgres/): the database groups a tenant's software rows by product and by version;
+// The software products view's logic both stores (../sqlite/, ../postgres/)
+// share: the database groups a tenant's software rows by product and by version;
 // this turns those grouped rows into products, keeps them per tenant while the tenant's
 // software is unchanged, and filters, sorts and pages them, in one order for both stores.
 import { createHash } from 'node:crypto';

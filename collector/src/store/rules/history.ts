@@ -1,5 +1,5 @@
-// When a history point is written: the rules both stores share (SQLite here, PostgreSQL in
-// ../postgres/), so a host's, a tenant's or an initiative's history has the same points
+// When a history point is written: the rules both stores (../sqlite/, ../postgres/) share,
+// so a host's, a tenant's or an initiative's history has the same points
 // whichever database keeps it.
 import type { CategoryScores } from '../types.js';
 

@@ -1,9 +1,9 @@
 // Whether a host meets an initiative's target, and when a progress point is written: the
-// rules both stores share (SQLite here, PostgreSQL in ../postgres/). Each store reads the
+// rules both stores (../sqlite/, ../postgres/) share. Each store reads the
 // figures below from its stored assessments with one statement per target type; the
 // rules themselves are in sqlite/initiatives.ts's header and README "Initiatives".
 import type { InitiativeHostRow, InitiativeTarget } from '../types.js';
-import { utcDay } from './history-rules.js';
+import { utcDay } from './history.js';
 
 /** One host as a store's evaluation statement reads it. */
 export interface EvaluatedRow {
