@@ -1,11 +1,6 @@
 // The collector's own store and posture code, loaded from its build (collector/dist) so
-// the benchmark times exactly what the collector runs. The test package does not depend
-// on @vcio/collector, so the modules are found from the repository root: this file runs
-// both compiled (test/dist/bench, `pnpm bench`) and as source (test/bench, under tap),
-// and a fixed relative path would be right in only one of the two.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// the benchmark times exactly what the collector runs (support/collector-build.ts).
+import { loadCollectorModule } from './support/collector-build.js';
 // Types only (erased at build): the declarations tsc -b writes next to collector/dist.
 import type * as SqliteStoreModule from '../../collector/dist/store/sqlite/index.js';
 import type * as PostureServiceModule from '../../collector/dist/posture/service.js';
@@ -25,31 +20,12 @@ export interface CollectorModules {
   sectionsOf: typeof AssessModule.sectionsOf;
 }
 
-function repositoryRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'pnpm-workspace.yaml'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no pnpm-workspace.yaml above ${import.meta.url}`);
-    dir = parent;
-  }
-  return dir;
-}
-
-async function load<T>(root: string, path: string): Promise<T> {
-  const file = join(root, 'collector', 'dist', path);
-  if (!existsSync(file)) {
-    throw new Error(`${file} is missing: build first (pnpm --silent build)`);
-  }
-  return (await import(pathToFileURL(file).href)) as T;
-}
-
 export async function loadCollector(): Promise<CollectorModules> {
-  const root = repositoryRoot();
   const [store, service, assess, events] = await Promise.all([
-    load<typeof SqliteStoreModule>(root, 'store/sqlite/index.js'),
-    load<typeof PostureServiceModule>(root, 'posture/service.js'),
-    load<typeof AssessModule>(root, 'posture/assess.js'),
-    load<typeof EventsModule>(root, 'events.js'),
+    loadCollectorModule<typeof SqliteStoreModule>('store/sqlite/index.js'),
+    loadCollectorModule<typeof PostureServiceModule>('posture/service.js'),
+    loadCollectorModule<typeof AssessModule>('posture/assess.js'),
+    loadCollectorModule<typeof EventsModule>('events.js'),
   ]);
   return {
     openSqliteStore: store.openSqliteStore,

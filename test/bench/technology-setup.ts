@@ -3,9 +3,7 @@
 // watch the collector's main thread (its event loop is this process's); and a tenant of
 // hosts with their software lists, written straight into the collector's SQLite database.
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadCollectorModule } from './support/collector-build.js';
 // Types only (erased at build): the declarations tsc -b writes next to collector/dist.
 import type * as SqliteStoreModule from '../../collector/dist/store/sqlite/index.js';
 import type * as ServerModule from '../../collector/dist/server.js';
@@ -22,31 +20,12 @@ export interface TechnologyCollectorModules {
   createLogger: typeof CollectorModule.createLogger;
 }
 
-// This file runs compiled (test/dist/bench) and as source (test/bench): the collector's
-// build is found from the repository root, not by a fixed relative path.
-function repositoryRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'pnpm-workspace.yaml'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no pnpm-workspace.yaml above ${import.meta.url}`);
-    dir = parent;
-  }
-  return dir;
-}
-
-async function load<T>(root: string, path: string): Promise<T> {
-  const file = join(root, 'collector', 'dist', path);
-  if (!existsSync(file)) throw new Error(`${file} is missing: build first (pnpm --silent build)`);
-  return (await import(pathToFileURL(file).href)) as T;
-}
-
 export async function loadTechnologyCollector(): Promise<TechnologyCollectorModules> {
-  const root = repositoryRoot();
   const [store, server, bootstrap, collector] = await Promise.all([
-    load<typeof SqliteStoreModule>(root, 'store/sqlite/index.js'),
-    load<typeof ServerModule>(root, 'server.js'),
-    load<typeof BootstrapModule>(root, 'bootstrap.js'),
-    load<typeof CollectorModule>(root, 'collector.js'),
+    loadCollectorModule<typeof SqliteStoreModule>('store/sqlite/index.js'),
+    loadCollectorModule<typeof ServerModule>('server.js'),
+    loadCollectorModule<typeof BootstrapModule>('bootstrap.js'),
+    loadCollectorModule<typeof CollectorModule>('collector.js'),
   ]);
   return {
     openSqliteStore: store.openSqliteStore,
