@@ -7,7 +7,7 @@
 // otherwise, without touching the JSON). The same for the fullest-disk ratio of the
 // latest performance sample.
 //
-// A PostgreSQL store would implement FleetSource with the same queries.
+// fleet-postgres.ts reads the same snapshot from PostgreSQL; fleet-rows.ts holds what both share.
 import type { SqliteDatabase } from '../store/sqlite/database.js';
 import type { FleetHost, FleetHostPosture, FleetSnapshot, FleetTenantPosture } from './fleet.js';
 import {
