@@ -79,7 +79,7 @@ export async function startCollector(
   const events = new CollectorEvents();
   // Before the routes: on PostgreSQL, events from the first request on reach the other
   // collectors, and the background jobs below run on the leader only.
-  const cluster = startCluster({ database: config.database, events, logger });
+  const cluster = await startCluster({ database: config.database, events, logger });
   // The refreshed endoflife.date copy in the data directory when there is a valid one
   // (`vcio-collector lifecycle refresh`), the embedded snapshot otherwise.
   const lifecycle = new LifecycleDataSource({ dataDir: config.dataDir, logger });

@@ -175,7 +175,7 @@ t.test('the bus: relayed events reach onCluster listeners only', async (t) => {
 });
 
 t.test('SQLite: one collector, always the leader, nothing relayed', async (t) => {
-  const cluster = startCluster({
+  const cluster = await startCluster({
     database: { kind: 'sqlite' },
     events: new CollectorEvents(),
     logger: recordingLogger(),
@@ -183,7 +183,7 @@ t.test('SQLite: one collector, always the leader, nothing relayed', async (t) =>
   t.equal(cluster.leadership.isLeader(), true);
   t.equal(cluster.bridge, null);
   await cluster.stop();
-  const noDatabase = startCluster({
+  const noDatabase = await startCluster({
     database: undefined,
     events: new CollectorEvents(),
     logger: recordingLogger(),

@@ -1,14 +1,21 @@
 // Several collectors on one PostgreSQL database: who runs the background jobs (a leader,
 // leadership.ts) and how events reach every collector's live feed (events-bridge.ts).
-// On SQLite there is one collector: always the leader, nothing to relay.
+// On SQLite there is one collector: always the leader, nothing to relay, and the
+// PostgreSQL client is never loaded (as in store/factory.ts).
 import { randomUUID } from 'node:crypto';
 import type { DatabaseConfig } from '../config.js';
 import type { CollectorEvents } from '../events.js';
-import { startEventBridge, type BridgeLogger, type EventBridge } from './events-bridge.js';
-import { alwaysLeader, startPgLeadership, type Leadership } from './leadership.js';
+import type { BridgeLogger, EventBridge } from './events-bridge.js';
+import type { Leadership } from './leadership.js';
 
-export { alwaysLeader, startPgLeadership, LEADER_LOCK, type Leadership } from './leadership.js';
-export { startEventBridge, type EventBridge } from './events-bridge.js';
+/** The single collector on SQLite. */
+export function alwaysLeader(): Leadership {
+  return {
+    isLeader: () => true,
+    onChange: () => () => {},
+    stop: async () => {},
+  };
+}
 
 export interface Cluster {
   /** this collector, as its log lines and notifications name it */
@@ -27,12 +34,16 @@ export interface ClusterOptions {
   leaderIntervalMs?: number;
 }
 
-export function startCluster(options: ClusterOptions): Cluster {
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const instanceId = randomUUID().slice(0, 8);
   const database = options.database;
   if (database?.kind !== 'postgres') {
     return { instanceId, leadership: alwaysLeader(), bridge: null, stop: async () => {} };
   }
+  const [{ startPgLeadership }, { startEventBridge }] = await Promise.all([
+    import('./leadership.js'),
+    import('./events-bridge.js'),
+  ]);
   const leadership = startPgLeadership({
     connectionString: database.url,
     logger: options.logger,

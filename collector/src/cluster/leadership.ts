@@ -28,15 +28,6 @@ export interface LeadershipLogger {
   warn(obj: object, msg: string): void;
 }
 
-/** The single collector on SQLite. */
-export function alwaysLeader(): Leadership {
-  return {
-    isLeader: () => true,
-    onChange: () => () => {},
-    stop: async () => {},
-  };
-}
-
 /** "vcio" and "lead" as two 32-bit integers (migrate.ts and maintenance.ts use "migr", "rten"). */
 export const LEADER_LOCK = [0x7663696f, 0x6c656164] as const;
 
