@@ -267,19 +267,17 @@ t.test('every dashboard query and variable names what a running collector export
     rmSync(linuxState, { recursive: true, force: true });
     rmSync(windowsState, { recursive: true, force: true });
   });
-  for (const stateDir of [linuxState, windowsState]) {
-    const enroll = await enrollAgent(collector, stateDir);
+  const windowsReplay = join(REPLAY_FIXTURES, 'windows-10-enterprise');
+  for (const [stateDir, replay] of [
+    [linuxState, undefined],
+    [windowsState, windowsReplay],
+  ] as const) {
+    const enroll = await enrollAgent(collector, stateDir, { replay });
     t.equal(enroll.code, 0, `enroll: ${enroll.stderr}`);
   }
   const linux = await runAgent(['once', '--state-dir', linuxState]);
   t.equal(linux.code, 0, `once: ${linux.stderr}`);
-  const windows = await runAgent([
-    'once',
-    '--state-dir',
-    windowsState,
-    '--replay',
-    join(REPLAY_FIXTURES, 'windows-10-enterprise'),
-  ]);
+  const windows = await runAgent(['once', '--state-dir', windowsState, '--replay', windowsReplay]);
   t.equal(windows.code, 0, `once --replay: ${windows.stderr}`);
   // A refused report, so that the rejection counter has a sample.
   const refused = await fetch(`${collector.url}/api/v1/reports`, {

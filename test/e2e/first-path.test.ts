@@ -72,7 +72,16 @@ t.test('agent enrolls, reports this machine, and the API shows it', async (t) =>
       headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
       body,
     });
-  const report = sampleReport({ agentId: creds.agentId, machineId: 'e2e-second-machine' });
+  // An agent speaks only for the machine it enrolled as.
+  const elsewhere = sampleReport({ agentId: creds.agentId, machineId: 'e2e-second-machine' });
+  const spoofed = await send(JSON.stringify(elsewhere), agentAuth);
+  t.equal(spoofed.status, 403);
+  t.equal((await json(spoofed)).error, 'machine_mismatch');
+
+  const report = sampleReport({ agentId: creds.agentId, machineId: summary.machineId });
+  const samplesOf = async () =>
+    (await json(await api(`/hosts/${summary.id}/performance`))).samples.length as number;
+  const samplesBefore = await samplesOf();
 
   const bad = await send(JSON.stringify({ ...report, collectedAt: 'yesterday' }), agentAuth);
   t.equal(bad.status, 400);
@@ -86,11 +95,7 @@ t.test('agent enrolls, reports this machine, and the API shows it', async (t) =>
   const retry = await send(JSON.stringify(report), agentAuth);
   t.equal(retry.status, 202);
   t.equal((await json(retry)).duplicate, true);
-  const second = (await json(await api('/hosts'))).hosts.find(
-    (h: { hostname: string }) => h.hostname === report.host.hostname,
-  );
-  const samples = (await json(await api(`/hosts/${second.id}/performance`))).samples;
-  t.equal(samples.length, 1, 'the duplicate report id was stored once');
+  t.equal(await samplesOf(), samplesBefore + 1, 'the duplicate report id was stored once');
 
   // Past the 1 MiB limit set above: refused before it is parsed or validated.
   const huge = { ...report, sections: { ...report.sections, padding: 'y'.repeat(1_200_000) } };

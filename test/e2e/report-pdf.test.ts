@@ -77,15 +77,10 @@ t.test('the posture report in Chromium, as PDF from the API and the CLI', async 
   const reportUrl = (query: string) => `${collector.url}/api/v1/tenants/${slug}/report?${query}`;
 
   for (const [i, machine] of ['windows-10-enterprise', 'macos-26-tahoe'].entries()) {
-    const enrolled = await enrollAgent(collector, states[i]!);
+    const replay = join(REPLAY_FIXTURES, machine);
+    const enrolled = await enrollAgent(collector, states[i]!, { replay });
     t.equal(enrolled.code, 0, `enroll: ${enrolled.stderr}`);
-    const once = await runAgent([
-      'once',
-      '--state-dir',
-      states[i]!,
-      '--replay',
-      join(REPLAY_FIXTURES, machine),
-    ]);
+    const once = await runAgent(['once', '--state-dir', states[i]!, '--replay', replay]);
     t.equal(once.code, 0, `once --replay ${machine}: ${once.stderr}`);
   }
 

@@ -63,6 +63,7 @@ t.test('no secret in any log line; secret files and directories owner-only', asy
   }
 
   // The agent: enrollment and two reports (replaying a recorded machine keeps it quick).
+  const replay = join(REPLAY_FIXTURES, 'windows-10-enterprise');
   const enrolled = await agent([
     'enroll',
     '--state-dir',
@@ -71,9 +72,10 @@ t.test('no secret in any log line; secret files and directories owner-only', asy
     collector.url,
     '--token',
     enrollToken,
+    '--replay',
+    replay,
   ]);
   t.equal(enrolled.code, 0, `enroll: ${enrolled.stderr}`);
-  const replay = join(REPLAY_FIXTURES, 'windows-10-enterprise');
   for (let i = 0; i < 2; i++) {
     const once = await agent(['once', '--state-dir', stateDir, '--replay', replay]);
     t.equal(once.code, 0, `once: ${once.stderr}`);

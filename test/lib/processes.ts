@@ -121,7 +121,11 @@ export function runAgent(args: string[], env: NodeJS.ProcessEnv = {}): Promise<R
 }
 
 /** `vcio-agent enroll` into the collector's bootstrap tenant, with state in stateDir. */
-export function enrollAgent(collector: CollectorProcess, stateDir: string): Promise<RunResult> {
+export function enrollAgent(
+  collector: CollectorProcess,
+  stateDir: string,
+  options: { replay?: string } = {},
+): Promise<RunResult> {
   return runAgent([
     'enroll',
     '--state-dir',
@@ -130,5 +134,7 @@ export function enrollAgent(collector: CollectorProcess, stateDir: string): Prom
     collector.url,
     '--token',
     collector.bootstrap.enrollToken,
+    // a recorded machine enrolls as itself: an agent speaks only for the machine it enrolled as
+    ...(options.replay ? ['--replay', options.replay] : []),
   ]);
 }
